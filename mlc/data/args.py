@@ -1,0 +1,43 @@
+"""The options of the data loader: one dataclass shared by the Python API, config files and every CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def _opt(default, help: str, **extra):
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass
+class DataArgs:
+    data: str | None = _opt(None, "Training data: a file (csv, tsv, jsonl, json, parquet), a folder of per-language "
+                                  "files (train/<lang>.csv), a folder with train/dev/test files or subfolders, or a "
+                                  "folder written by datasets.save_to_disk.")
+    validation: str | None = _opt(None, "Validation data (file or folder); default: the data's own dev/validation "
+                                        "split, else a stratified slice of the training data.")
+    test: str | None = _opt(None, "Test data (file or folder); default: the data's own test split, if any.")
+    format: str = _opt("auto", "File format: auto (from the extension), csv, tsv, jsonl, json or parquet.",
+                       choices=("auto", "csv", "tsv", "jsonl", "json", "parquet"))
+    encoding: str = _opt("utf-8", "Text encoding of the files (e.g. latin-1, cp1252).")
+    header: bool | None = _opt(None, "Whether CSV/TSV files start with a header line (default: guessed).")
+    columns: list[str] | None = _opt(None, "Column names of headerless CSV/TSV files, comma-separated.")
+    quoting: bool = _opt(True, "Honour CSV quotes; turn off for TSV files with stray quote characters.")
+    bad_lines: str = _opt("error", "Lines with the wrong number of fields or invalid JSON: error, or skip "
+                                   "(and count them in the summary).", choices=("error", "skip"))
+    text_column: str | None = _opt(None, "Column holding the text (default: text, sentence, comment_text, ...).")
+    id_column: str | None = _opt(None, "Column holding a unique row id (default: id if present, else generated).")
+    language_column: str | None = _opt(None, "Column holding the language (default: language or lang if present).")
+    language: str | None = _opt(None, "Language of every row (overrides file names and columns).")
+    label_columns: list[str] | None = _opt(None, "0/1 label columns, comma-separated (default: detected).")
+    label_column: str | None = _opt(None, "One column holding each row's labels as a list (JSON list, names "
+                                          "joined by a delimiter, or integer ids).")
+    label_delimiter: str | None = _opt(None, "Delimiter of label names in a list column (default: | ; or ,).")
+    label_names: str | None = _opt(None, "Label names for integer ids: a file with one name per line, or names "
+                                         "comma-separated (default: labels.txt beside the data, if present).")
+    label_id_base: int = _opt(0, "The id of the first label name (0, or 1 for 1-based ids).")
+    empty_text: str = _opt("error", "Rows with empty or missing text: error, or drop (and count them).",
+                           choices=("error", "drop"))
+    validation_size: float = _opt(0.1, "Fraction of the training rows held out for validation when no "
+                                       "validation split is given (stratified by language and labels); 0 for none.")
+    seed: int = _opt(42, "Random seed (validation split, sampling, initialisation).")

@@ -1,0 +1,74 @@
+"""What the CLIs print about loaded data: rows per language and split, label frequencies, cardinality."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+
+def summarize(data) -> dict[str, Any]:
+    """A JSON-serialisable summary of a `MultiLabelData`."""
+    labels = data.labels
+    splits: dict[str, Any] = {}
+    rows_by_language: dict[str, dict[str, int]] = defaultdict(dict)
+    frequency: dict[str, dict[str, int]] = {}
+    for split, ds in data.splits.items():
+        vectors, languages = ds["labels"], ds["language"]
+        counts = [0] * len(labels)
+        per_language: dict[str, list[int]] = defaultdict(lambda: [0] * len(labels))
+        for vector, language in zip(vectors, languages):
+            for j, v in enumerate(vector):
+                if v:
+                    counts[j] += 1
+                    per_language[language][j] += 1
+        n = len(vectors)
+        for language, count in Counter(languages).items():
+            rows_by_language[language][split] = count
+        splits[split] = {
+            "rows": n,
+            "label_cardinality": round(sum(map(sum, vectors)) / n, 4) if n else 0.0,
+            "no_label_rows": sum(1 for v in vectors if not any(v)),
+            "label_counts": dict(zip(labels, counts)),
+        }
+        if split == "train":
+            frequency = {lang: {labels[j]: c for j, c in enumerate(v) if labels[j] in data.language_labels[lang]}
+                         for lang, v in sorted(per_language.items())}
+    return {
+        "labels": labels,
+        "languages": {lang: {"rows": rows_by_language[lang], "labels": names}
+                      for lang, names in data.language_labels.items()},
+        "splits": splits,
+        "train_label_frequency": frequency,
+        "validation_source": data.info.get("validation_source"),
+        "dropped_empty_text": data.info.get("dropped_empty_text", 0),
+        "skipped_bad_lines": data.info.get("skipped_bad_lines", 0),
+        "warnings": list(data.warnings),
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """A compact human-readable table of `summarize`'s output."""
+    split_names = list(summary["splits"])
+    lines = [f"labels ({len(summary['labels'])}): {', '.join(summary['labels'])}"]
+    header = f"{'language':<10}" + "".join(f"{s:>12}" for s in split_names) + "  labels"
+    lines += [header, "-" * len(header)]
+    n_labels = len(summary["labels"])
+    for lang, info in summary["languages"].items():
+        missing = [l for l in summary["labels"] if l not in info["labels"]]
+        note = "all" if not missing else f"{len(info['labels'])}/{n_labels} (no {', '.join(missing)})"
+        lines.append(f"{lang:<10}" + "".join(f"{info['rows'].get(s, 0):>12}" for s in split_names) + f"  {note}")
+    lines.append(f"{'total':<10}" + "".join(f"{summary['splits'][s]['rows']:>12}" for s in split_names))
+    for s in split_names:
+        info = summary["splits"][s]
+        lines.append(f"{s}: label cardinality {info['label_cardinality']:.2f}, rows with no label "
+                     f"{info['no_label_rows']}")
+    if "train" in summary["splits"]:
+        counts = summary["splits"]["train"]["label_counts"]
+        lines.append("train label counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if summary.get("validation_source"):
+        lines.append(f"validation: {summary['validation_source']}")
+    for key in ("dropped_empty_text", "skipped_bad_lines"):
+        if summary.get(key):
+            lines.append(f"{key.replace('_', ' ')}: {summary[key]}")
+    lines += [f"warning: {w}" for w in summary.get("warnings", [])]
+    return "\n".join(lines)
