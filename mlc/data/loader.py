@@ -325,6 +325,8 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
         raise DataError("no training split found", path=args.data,
                         hint="name a file or folder train (or give one file)")
 
+    for split, rows in examples.items():
+        _check_ids(split, rows)
     seen_names = {n for rows in examples.values() for e in rows for n in e.names}
     if label_names is not None:
         labels = list(label_names)
@@ -345,8 +347,6 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
         info["validation_source"] = f"stratified {args.validation_size:.0%} of train (seed {args.seed})"
 
     found_warnings = []
-    for split, rows in examples.items():
-        _check_ids(split, rows)
     ids_by_split = {s: {e.id for e in rows} for s, rows in examples.items()}
     for a, b in (("train", "validation"), ("train", "test"), ("validation", "test")):
         shared = ids_by_split.get(a, set()) & ids_by_split.get(b, set())
@@ -361,7 +361,7 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
     info.update(counters)
 
     splits = _to_dataset_dict(examples, labels)
-    ordered_language_labels = {lang: [l for l in labels if l in names] for lang, names in sorted(language_labels.items())}
+    ordered_language_labels = {lang: [x for x in labels if x in names] for lang, names in sorted(language_labels.items())}
     return MultiLabelData(splits, labels, ordered_language_labels, info, found_warnings)
 
 

@@ -54,7 +54,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines += [header, "-" * len(header)]
     n_labels = len(summary["labels"])
     for lang, info in summary["languages"].items():
-        missing = [l for l in summary["labels"] if l not in info["labels"]]
+        missing = [x for x in summary["labels"] if x not in info["labels"]]
         note = "all" if not missing else f"{len(info['labels'])}/{n_labels} (no {', '.join(missing)})"
         lines.append(f"{lang:<10}" + "".join(f"{info['rows'].get(s, 0):>12}" for s in split_names) + f"  {note}")
     lines.append(f"{'total':<10}" + "".join(f"{summary['splits'][s]['rows']:>12}" for s in split_names))
