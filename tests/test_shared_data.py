@@ -70,3 +70,13 @@ def test_xed_projections_read_line_by_line_skipping_pasted_alignment_lines(share
                          bad_lines="skip", validation_size=0)
     assert len(data["train"]) == expected
     assert data.summary()["skipped_bad_lines"] > 0
+
+
+def test_xed_config_file_in_examples_loads_through_the_cli(shared_data):
+    from .conftest import run_module
+
+    result = run_module("mlc.data", "--config", "examples/xed-en.yaml", "--json")
+    assert result.returncode == 0, result.stderr
+    import json
+
+    assert json.loads(result.stdout)["languages"]["en"]["rows"]["train"] > 15000
