@@ -1,0 +1,133 @@
+"""The bundle: one folder holding everything inference needs, written atomically (temp folder, then rename).
+
+    config.json, model.safetensors     the encoder (save_pretrained), with id2label/label2id/problem_type
+    tokenizer files                    save_pretrained
+    head.safetensors                   the classification head
+    mlc.json                           labels, per-language label sets, pooling, problem, max_length
+    thresholds.json                    a threshold per label and a global fallback
+    metrics.json                       validation metrics per stage and language
+    training_args.json, train-log.jsonl, README.md (model card)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+from .thresholds import DEFAULT_THRESHOLD, tune_thresholds
+
+BUNDLE_FILE = "mlc.json"
+HEAD_FILE = "head.safetensors"
+THRESHOLDS_FILE = "thresholds.json"
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False), "utf-8")
+
+
+def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | None = None) -> Path:
+    """Write a trained model as a bundle folder; an existing bundle there is replaced only once the new one is
+    complete."""
+    from safetensors.torch import save_file
+
+    output = Path(output)
+    args, data, model = trainer.args, result.data, result.model
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+    try:
+        config = model.encoder.config
+        config.id2label = dict(enumerate(data.labels))
+        config.label2id = {label: i for i, label in enumerate(data.labels)}
+        config.problem_type = ("multi_label_classification" if args.problem == "multi_label"
+                               else "single_label_classification")
+        model.encoder.save_pretrained(tmp)
+        result.tokenizer.save_pretrained(tmp)
+        save_file({k: v.detach().cpu().contiguous() for k, v in model.head.state_dict().items()}, tmp / HEAD_FILE)
+
+        thresholds = {"default": DEFAULT_THRESHOLD, "per_label": dict.fromkeys(data.labels, DEFAULT_THRESHOLD),
+                      "source": "default 0.5"}
+        if args.problem == "multi_label" and "validation" in data.splits:
+            probs = trainer.predict_proba(model, result.tokenizer, "validation")
+            truth = np.array(list(data["validation"]["labels"]))
+            mask = np.array([data.label_mask(lang) for lang in list(data["validation"]["language"])])
+            tuned = tune_thresholds(probs, truth, mask)
+            thresholds.update(per_label={label: round(float(t), 6) for label, t in zip(data.labels, tuned)},
+                              source="per-label F1 maximum on the validation split")
+        _write_json(tmp / THRESHOLDS_FILE, thresholds)
+        _write_json(tmp / BUNDLE_FILE, {
+            "format": 1, "labels": data.labels, "language_labels": data.language_labels, "pooling": args.pooling,
+            "problem": args.problem, "max_length": args.max_length, "base_model": args.model,
+        })
+        _write_json(tmp / "metrics.json", {"validation_by_stage": result.stage_metrics,
+                                           "train_samples_per_second": result.samples_per_second,
+                                           "steps": result.steps, "truncated_training_texts": result.truncated})
+        _write_json(tmp / "training_args.json", asdict(args))
+        _write_json(tmp / "data_summary.json", data.summary())
+        if log_path is not None and log_path.exists():
+            shutil.copyfile(log_path, tmp / "train-log.jsonl")
+        (tmp / "README.md").write_text(_model_card(args, data, result), "utf-8")
+        if output.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+            os.replace(output, old / "bundle")
+            os.replace(tmp, output)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, output)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return output
+
+
+def _model_card(args, data, result) -> str:
+    summary = data.summary()
+    lines = [f"# mlc bundle: {len(data.labels)} labels, {len(data.languages)} languages", "",
+             f"Fine-tuned from `{args.model}` with `python -m mlc.train` (schedule `{args.schedule}`, pooling "
+             f"`{args.pooling}`, problem `{args.problem}`).", "",
+             "## Labels", "", ", ".join(data.labels), "", "## Data", "",
+             "| language | " + " | ".join(summary["splits"]) + " |", "|---|" + "---|" * len(summary["splits"])]
+    for lang, info in summary["languages"].items():
+        lines.append(f"| {lang} | " + " | ".join(str(info["rows"].get(s, 0)) for s in summary["splits"]) + " |")
+    lines += ["", "## Validation macro-F1 per language after each stage", ""]
+    if result.stage_metrics:
+        stages = list(result.stage_metrics)
+        final = result.stage_metrics[stages[-1]]
+        lines += ["| language | macro-F1 | micro-F1 |", "|---|---|---|"]
+        lines += [f"| {lang} | {m['macro_f1']:.4f} | {m['micro_f1']:.4f} |" for lang, m in final.items()]
+    lines += ["", "## Intended use and limitations", "",
+              "Tagging short texts in the languages above with the labels above. Quality in other languages is "
+              "unmeasured. Thresholds in thresholds.json were tuned on the validation split, which may be small.",
+              ""]
+    return "\n".join(lines)
+
+
+def read_bundle_info(folder: str | os.PathLike) -> dict[str, Any]:
+    folder = Path(folder)
+    path = folder / BUNDLE_FILE
+    if not path.is_file():
+        raise ModelError(f"{folder}: not an mlc bundle (no {BUNDLE_FILE}) (hint: train one with python -m mlc.train)")
+    info = json.loads(path.read_text("utf-8"))
+    info["thresholds"] = json.loads((folder / THRESHOLDS_FILE).read_text("utf-8"))
+    return info
+
+
+def load_bundle_model(folder: str | os.PathLike):
+    """(EncoderClassifier, tokenizer, info) from a bundle; weights from safetensors only."""
+    from safetensors.torch import load_file
+
+    from .encoders import load_tokenizer
+    from .modeling import EncoderClassifier
+
+    folder = Path(folder)
+    info = read_bundle_info(folder)
+    model = EncoderClassifier.from_pretrained(str(folder), len(info["labels"]), info["pooling"], 0.0)
+    model.head.load_state_dict(load_file(folder / HEAD_FILE))
+    model.eval()
+    return model, load_tokenizer(str(folder)), info

@@ -1,0 +1,291 @@
+"""Fine-tuning: the stage schedule (per language, then joint), optimiser groups, the loop and its safety checks."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .data import MultiLabelData, load_data
+from .encoders import load_tokenizer, resolve_model
+from .errors import ConfigError, MlcError
+from .losses import multilabel_loss, positive_weights, single_label_loss
+from .metrics import language_f1
+from .modeling import EncoderClassifier
+from .sampling import epoch_indices, language_weights, length_grouped_batches, rare_label_weights
+from .training_args import TrainArgs
+
+
+class TrainingDivergedError(MlcError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class Stage:
+    name: str
+    languages: list[str] | None  # None: every language
+    epochs: float
+    balanced: bool  # language-temperature sampling
+
+
+@dataclass
+class TrainResult:
+    model: EncoderClassifier
+    tokenizer: Any
+    data: MultiLabelData
+    stage_metrics: dict[str, dict] = field(default_factory=dict)
+    steps: int = 0
+    seconds: float = 0.0
+    samples_per_second: float = 0.0
+    truncated: int = 0
+
+
+def pick_device(spec: str) -> torch.device:
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(spec)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"--device {spec} was asked for but no CUDA GPU is visible to torch")
+    return device
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype, or None for plain fp32."""
+    if precision == "fp32" or (precision == "auto" and device.type == "cpu"):
+        return None
+    if precision == "auto":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def stages_for(args: TrainArgs, data: MultiLabelData) -> list[Stage]:
+    counts: dict[str, int] = {}
+    for language in list(data["train"]["language"]):
+        counts[language] = counts.get(language, 0) + 1
+    order = args.language_order or sorted(counts, key=lambda lang: (-counts[lang], lang))
+    unknown = [lang for lang in order if lang not in counts]
+    if unknown:
+        raise ConfigError(f"--language-order names languages without training rows: {', '.join(unknown)}")
+    per_language = [Stage(f"language:{lang}", [lang], args.language_epochs, False) for lang in order]
+    joint = Stage("joint", None, args.epochs, args.language_temperature != 1.0)
+    if args.schedule == "joint":
+        return [joint]
+    if args.schedule == "per-language":
+        return per_language
+    return [*per_language, joint]
+
+
+def _parameter_groups(model: EncoderClassifier, args: TrainArgs) -> list[dict]:
+    """AdamW groups: the head at head_lr; encoder layer l (from the top) at lr * decay^l; embeddings lowest."""
+    head_lr = args.head_lr or args.learning_rate * 10
+    layers = model.encoder_layers()
+    depth = {id(p): len(layers) - 1 - i for i, layer in enumerate(layers) for p in layer.parameters()}
+    embedding_depth = len(layers)
+    groups: dict[tuple[float, bool], list] = {}
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        no_decay = param.ndim < 2 or "LayerNorm" in name or "layer_norm" in name
+        if name.startswith("head."):
+            lr = head_lr
+        else:
+            lr = args.learning_rate * args.layer_lr_decay ** depth.get(id(param), embedding_depth)
+        groups.setdefault((lr, no_decay), []).append(param)
+    return [{"params": ps, "lr": lr, "weight_decay": 0.0 if nd else args.weight_decay}
+            for (lr, nd), ps in groups.items()]
+
+
+def _freeze(model: EncoderClassifier, args: TrainArgs) -> None:
+    embeddings = model.embeddings()
+    if args.freeze_embeddings and embeddings is not None and hasattr(embeddings, "word_embeddings"):
+        embeddings.word_embeddings.weight.requires_grad_(False)
+    if args.freeze_layers:
+        layers = model.encoder_layers()
+        if args.freeze_layers > len(layers):
+            raise ConfigError(f"--freeze-layers {args.freeze_layers} but the encoder has {len(layers)} layers")
+        for layer in layers[: args.freeze_layers]:
+            layer.requires_grad_(False)
+
+
+class Trainer:
+    """`Trainer(args).train()` loads the data (unless given), fine-tunes through the stages, and returns the
+    model with its per-stage validation metrics. `mlc.bundle.save_bundle` writes the result."""
+
+    def __init__(self, args: TrainArgs, data: MultiLabelData | None = None, log=None) -> None:
+        self.args = args.validate()
+        self.data = data if data is not None else load_data(args)
+        self.device = pick_device(args.device)
+        self.amp_dtype = autocast_dtype(args.precision, self.device)
+        self.log_file = log
+        self.global_step = 0
+
+    # ---- preparation ------------------------------------------------------------------------------------------
+
+    def _tokenize(self, tokenizer, split: str) -> tuple[list[list[int]], np.ndarray, int]:
+        texts = list(self.data[split]["text"])
+        encoded = tokenizer(texts, truncation=True, max_length=self.args.max_length)
+        full = tokenizer(texts, truncation=False)["input_ids"] if split == "train" else None
+        truncated = sum(1 for ids in full if len(ids) > self.args.max_length) if full is not None else 0
+        ids = encoded["input_ids"]
+        return ids, np.array([len(x) for x in ids]), truncated
+
+    def _collate(self, tokenizer, ids: list[list[int]], rows: np.ndarray) -> dict[str, torch.Tensor]:
+        batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    def _log(self, record: dict) -> None:
+        if self.log_file is not None:
+            self.log_file.write(json.dumps(record) + "\n")
+            self.log_file.flush()
+
+    # ---- the loop ---------------------------------------------------------------------------------------------
+
+    def train(self) -> TrainResult:
+        args, data = self.args, self.data
+        torch.manual_seed(args.seed)
+        random.seed(args.seed)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        model_path = resolve_model(args.model, args.cache_dir)
+        tokenizer = load_tokenizer(model_path)
+        model = EncoderClassifier.from_pretrained(model_path, len(data.labels), args.pooling, args.dropout)
+        _freeze(model, args)
+        model.to(self.device)
+
+        train_ids, train_lengths, truncated = self._tokenize(tokenizer, "train")
+        if truncated:
+            print(f"mlc: {truncated} training texts are longer than --max-length {args.max_length} tokens and were "
+                  "truncated", file=sys.stderr)
+        labels = np.array(list(data["train"]["labels"]), dtype=np.float32)
+        languages = list(data["train"]["language"])
+        masks = np.array([data.label_mask(lang) for lang in languages], dtype=np.float32)
+        pos_weight = positive_weights(labels, masks, args.pos_weight, args.pos_weight_max)
+        pos_weight_t = torch.tensor(pos_weight, device=self.device) if pos_weight is not None else None
+        result = TrainResult(model, tokenizer, data, truncated=truncated)
+        started, seen = time.perf_counter(), 0
+
+        for stage in stages_for(args, data):
+            rows = np.arange(len(languages)) if stage.languages is None else \
+                np.flatnonzero(np.isin(np.asarray(languages), stage.languages))
+            weights = rare_label_weights(labels[rows], args.oversample_rare)
+            if stage.balanced:
+                weights = weights * language_weights([languages[i] for i in rows], args.language_temperature)
+            uniform = stage.balanced is False and args.oversample_rare <= 0
+            per_epoch = math.ceil(len(rows) / args.batch_size)
+            total_batches = max(1, round(per_epoch * stage.epochs))
+            optimizer_steps = math.ceil(total_batches / args.gradient_accumulation)
+            optimizer = torch.optim.AdamW(_parameter_groups(model, args), fused=False)
+            warmup = int(optimizer_steps * args.warmup_ratio)
+            scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, lambda s, w=warmup, t=optimizer_steps: (s + 1) / (w + 1) if s < w
+                else max(0.0, (t - s) / max(1, t - w)))
+            rng = np.random.default_rng([args.seed, len(result.stage_metrics)])
+            batches: list[np.ndarray] = []
+            while len(batches) < total_batches:
+                order = rows[epoch_indices(len(rows), None if uniform else weights, rng)]
+                batches += length_grouped_batches(order, train_lengths, args.batch_size, rng)
+            batches = batches[:total_batches]
+            model.train()
+            from tqdm.auto import tqdm
+
+            bar = tqdm(batches, desc=stage.name, unit="batch", file=sys.stderr, dynamic_ncols=True,
+                       disable=None)
+            for number, batch_rows in enumerate(bar, start=1):
+                inputs = self._collate(tokenizer, train_ids, batch_rows)
+                targets = torch.from_numpy(labels[batch_rows]).to(self.device)
+                with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+                    logits = model(**inputs)
+                if args.problem == "single_label":
+                    loss = single_label_loss(logits, targets)
+                else:
+                    mask = torch.from_numpy(masks[batch_rows]).to(self.device)
+                    loss = multilabel_loss(logits, targets, mask, pos_weight_t,
+                                           args.focal_gamma if args.loss == "focal" else None)
+                if not torch.isfinite(loss):
+                    raise TrainingDivergedError(
+                        f"the loss became {loss.item()} at step {self.global_step + 1} (stage {stage.name}, batch "
+                        f"{number}); nothing was saved from this run (hint: lower --learning-rate, use "
+                        "--pos-weight-max, or --precision fp32)")
+                (loss / args.gradient_accumulation).backward()
+                seen += len(batch_rows)
+                if number % args.gradient_accumulation == 0 or number == len(batches):
+                    if args.max_grad_norm:
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+                    optimizer.step()
+                    scheduler.step()
+                    optimizer.zero_grad(set_to_none=True)
+                    self.global_step += 1
+                    rate = seen / (time.perf_counter() - started)
+                    bar.set_postfix(loss=f"{loss.item():.4f}", samples_s=f"{rate:.1f}")
+                    if self.global_step % args.logging_steps == 0:
+                        self._log({"step": self.global_step, "stage": stage.name, "loss": loss.item(),
+                                   "lr": scheduler.get_last_lr()[0], "samples_per_second": rate})
+                    if args.max_steps and self.global_step >= args.max_steps:
+                        break
+            bar.close()
+            if "validation" in data.splits:
+                metrics = self.evaluate(model, tokenizer)
+                result.stage_metrics[stage.name] = metrics
+                self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
+                print(f"mlc: after {stage.name}: validation macro-F1 {metrics['all']['macro_f1']:.4f} (mean over "
+                      f"languages), micro-F1 {metrics['all']['micro_f1']:.4f}", file=sys.stderr)
+            if args.max_steps and self.global_step >= args.max_steps:
+                break
+        result.steps = self.global_step
+        result.seconds = time.perf_counter() - started
+        result.samples_per_second = seen / result.seconds if result.seconds else 0.0
+        return result
+
+    @torch.no_grad()
+    def predict_proba(self, model: EncoderClassifier, tokenizer, split: str) -> np.ndarray:
+        ids, lengths, _ = self._tokenize(tokenizer, split)
+        model.eval()
+        out = np.zeros((len(ids), len(self.data.labels)), dtype=np.float32)
+        order = np.argsort(lengths, kind="stable")
+        for start in range(0, len(order), self.args.eval_batch_size):
+            rows = order[start : start + self.args.eval_batch_size]
+            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+                logits = model(**self._collate(tokenizer, ids, rows)).float()
+            probs = torch.softmax(logits, -1) if self.args.problem == "single_label" else torch.sigmoid(logits)
+            out[rows] = probs.cpu().numpy()
+        model.train()
+        return out
+
+    def evaluate(self, model: EncoderClassifier, tokenizer, split: str = "validation",
+                 thresholds: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+        probs = self.predict_proba(model, tokenizer, split)
+        if self.args.problem == "single_label":
+            pred = np.eye(probs.shape[1], dtype=int)[probs.argmax(1)]
+        else:
+            pred = (probs >= (0.5 if thresholds is None else thresholds)).astype(int)
+        truth = np.array(list(self.data[split]["labels"]))
+        languages = list(self.data[split]["language"])
+        masks = {lang: self.data.label_mask(lang) for lang in set(languages)}
+        return language_f1(pred, truth, languages, masks)
+
+
+def train(args: TrainArgs | None = None, **options: Any) -> TrainResult:
+    """Python API: `mlc.train(data="examples/support_tickets.csv", output="bundle")`."""
+    from dataclasses import replace
+
+    from .bundle import save_bundle
+
+    args = replace(args, **options) if args is not None else TrainArgs(**options)
+    trainer = Trainer(args)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    log_path = output.with_name(output.name + ".train-log.jsonl")
+    with log_path.open("w", encoding="utf-8") as log:
+        trainer.log_file = log
+        result = trainer.train()
+    save_bundle(result, trainer, output, log_path)
+    return result
+

@@ -1,0 +1,79 @@
+"""The training arguments: the single source of truth for `python -m mlc.train`, config files and `mlc.train()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .data.args import DataArgs, _opt
+from .errors import ConfigError
+
+SCHEDULES = ("per-language-then-joint", "joint", "per-language")
+POOLINGS = ("mean", "cls", "cls-last4")
+PROBLEMS = ("multi_label", "single_label")
+POS_WEIGHTS = ("none", "auto", "sqrt")
+LOSSES = ("bce", "focal")
+
+
+@dataclass
+class TrainArgs(DataArgs):
+    model: str = _opt("default", "Encoder: 'default' (embedded multilingual-e5-small), a local folder, or a "
+                                 "Hugging Face hub id.")
+    output: str | None = _opt(None, "Folder the trained bundle is written to (atomically).")
+    cache_dir: str | None = _opt(None, "Where the default model is built (default $MLC_CACHE_DIR or ~/.cache/mlc).")
+    problem: str = _opt("multi_label", "multi_label (sigmoid + BCE) or single_label (softmax + cross-entropy).",
+                        choices=PROBLEMS)
+    pooling: str = _opt("mean", "Sentence vector: mean (masked mean of the last layer), cls (first token), or "
+                                "cls-last4 (first token of the last four layers, concatenated).", choices=POOLINGS)
+    dropout: float = _opt(0.1, "Dropout before the classification head.")
+    max_length: int = _opt(128, "Maximum tokens per text; longer texts are truncated (and counted).")
+    schedule: str = _opt("per-language-then-joint", "per-language-then-joint, joint, or per-language.",
+                         choices=SCHEDULES)
+    language_order: list[str] | None = _opt(None, "Order of the per-language stage (default: largest first).")
+    language_epochs: float = _opt(1.0, "Epochs of each language's stage in the per-language phase.")
+    epochs: float = _opt(3.0, "Epochs of the joint stage (the only stage of the joint schedule).")
+    language_temperature: float = _opt(1.0, "Language-balanced sampling in the joint stage: probability of a "
+                                            "language ~ rows^(1/T); 1 keeps the natural mix, larger flattens it.")
+    batch_size: int = _opt(16, "Examples per optimiser step before accumulation.")
+    gradient_accumulation: int = _opt(1, "Batches accumulated per optimiser step.")
+    learning_rate: float = _opt(5e-5, "Peak learning rate of the encoder's top layer.")
+    head_lr: float | None = _opt(None, "Learning rate of the head (default: 10x learning_rate).")
+    layer_lr_decay: float = _opt(1.0, "Layer-wise learning-rate decay: layer l from the top gets lr * decay^l.")
+    weight_decay: float = _opt(0.01, "AdamW weight decay (not applied to biases and LayerNorm).")
+    warmup_ratio: float = _opt(0.1, "Fraction of each stage's steps spent warming the learning rate up.")
+    max_grad_norm: float = _opt(1.0, "Gradient clipping norm (0 turns it off).")
+    freeze_embeddings: bool = _opt(True, "Freeze the word-embedding table (most of a multilingual model's "
+                                         "parameters; much faster on CPU).")
+    freeze_layers: int = _opt(0, "Freeze the lowest N encoder layers.")
+    loss: str = _opt("bce", "bce, or focal (down-weights easy examples).", choices=LOSSES)
+    focal_gamma: float = _opt(2.0, "Focal loss gamma.")
+    pos_weight: str = _opt("none", "Positive-class weight per label: none, auto (negatives/positives), or sqrt.",
+                           choices=POS_WEIGHTS)
+    pos_weight_max: float = _opt(10.0, "Clip positive weights to this value.")
+    oversample_rare: float = _opt(0.0, "Rare-label oversampling strength: an example's sampling weight is "
+                                       "multiplied by (max label count / its rarest label's count)^strength.")
+    eval_batch_size: int = _opt(64, "Batch size for validation.")
+    logging_steps: int = _opt(10, "Log the loss every N optimiser steps.")
+    max_steps: int = _opt(0, "Stop after this many optimiser steps in total (0: no limit; for smoke tests).")
+    device: str = _opt("auto", "auto, cpu, cuda, or cuda:N.")
+    precision: str = _opt("auto", "auto (bf16 on GPUs that support it, else fp16 on GPU, fp32 on CPU), fp32, bf16 "
+                                  "or fp16 (autocast; the loss stays fp32).", choices=("auto", "fp32", "bf16", "fp16"))
+    threads: int = _opt(0, "CPU threads for torch (0: torch's default).")
+
+    def validate(self) -> TrainArgs:
+        if not self.data:
+            raise ConfigError("no training data (hint: --data PATH)")
+        if not self.output:
+            raise ConfigError("no output folder (hint: --output DIR)")
+        for name in ("batch_size", "gradient_accumulation", "max_length", "eval_batch_size", "logging_steps"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("learning_rate", "epochs", "language_epochs", "language_temperature", "pos_weight_max"):
+            if getattr(self, name) <= 0 and not (name == "language_epochs" and self.schedule == "joint"):
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0 <= self.dropout < 1 or not 0 <= self.warmup_ratio < 1:
+            raise ConfigError("dropout and warmup_ratio must be in [0, 1)")
+        if not 0 < self.layer_lr_decay <= 1:
+            raise ConfigError(f"layer_lr_decay must be in (0, 1], got {self.layer_lr_decay}")
+        if self.problem == "single_label" and (self.loss != "bce" or self.pos_weight != "none"):
+            raise ConfigError("single_label uses cross-entropy: --loss and --pos-weight apply to multi_label only")
+        return self

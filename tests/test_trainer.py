@@ -1,0 +1,127 @@
+"""Training through the Python API and the CLI on the tiny random model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from mlc.bundle import load_bundle_model, read_bundle_info
+from mlc.errors import ConfigError
+from mlc.trainer import Trainer, TrainingDivergedError, stages_for, train
+from mlc.training_args import TrainArgs
+
+from .conftest import run_module
+
+
+def tiny_args(tiny_model_dir, tmp_path, **kw):
+    base = dict(data="examples/support_tickets.csv", model=str(tiny_model_dir), output=str(tmp_path / "bundle"),
+                max_steps=6, batch_size=8, epochs=1, language_epochs=0.05, max_length=32, logging_steps=1)
+    base.update(kw)
+    return TrainArgs(**base)
+
+
+@pytest.mark.parametrize("schedule", ["joint", "per-language-then-joint", "per-language"])
+def test_schedules_train_and_report_validation_per_stage(tiny_model_dir, tmp_path, schedule):
+    args = tiny_args(tiny_model_dir, tmp_path, schedule=schedule, max_steps=0, epochs=0.05)
+    result = Trainer(args).train()
+    stages = list(result.stage_metrics)
+    if schedule == "joint":
+        assert stages == ["joint"]
+    elif schedule == "per-language":
+        assert len(stages) == 8 and all(s.startswith("language:") for s in stages)
+    else:
+        assert stages[-1] == "joint" and len(stages) == 9
+    assert set(result.stage_metrics[stages[-1]]) >= {"en", "zh", "ar", "all"}
+
+
+@pytest.mark.parametrize("options", [dict(loss="focal"), dict(pos_weight="auto", pos_weight_max=3.0),
+                                     dict(problem="single_label", label_column="labels"),
+                                     dict(pooling="mean", oversample_rare=0.5, language_temperature=2.0),
+                                     dict(pooling="cls", layer_lr_decay=0.8, head_lr=1e-3, freeze_layers=1,
+                                          gradient_accumulation=2)])
+def test_losses_problem_types_and_options_lower_the_loss(tiny_model_dir, tmp_path, options):
+    args = tiny_args(tiny_model_dir, tmp_path, schedule="joint", max_steps=0, epochs=3, learning_rate=1e-3,
+                     logging_steps=1, freeze_embeddings=False, **options)
+    log = (tmp_path / "log.jsonl").open("w")
+    Trainer(args, log=log).train()
+    log.close()
+    losses = [json.loads(line)["loss"] for line in (tmp_path / "log.jsonl").read_text().splitlines()
+              if '"loss"' in line]
+    assert len(losses) > 100
+    tenth = len(losses) // 10
+    assert np.mean(losses[-tenth:]) < 0.95 * np.mean(losses[:tenth])
+
+
+def test_bundle_reloads_and_predicts_identically(tiny_model_dir, tmp_path):
+    result = train(tiny_args(tiny_model_dir, tmp_path, schedule="joint"))
+    folder = tmp_path / "bundle"
+    info = read_bundle_info(folder)
+    assert info["labels"] == result.data.labels
+    assert set(info["thresholds"]["per_label"]) == set(info["labels"])
+    config = json.loads((folder / "config.json").read_text())
+    assert config["problem_type"] == "multi_label_classification" and config["id2label"]["0"] == info["labels"][0]
+    assert {"README.md", "metrics.json", "training_args.json", "train-log.jsonl"} <= {p.name for p in folder.iterdir()}
+    model, tokenizer, _ = load_bundle_model(folder)
+    batch = tokenizer(["Mi pedido no llegó", "我的账户被锁定了"], padding=True, return_tensors="pt")
+    result.model.eval()
+    with torch.no_grad():
+        assert torch.allclose(model(**batch), result.model(**batch), atol=1e-5)
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+def test_nan_loss_stops_with_the_step_named(tiny_model_dir, tmp_path):
+    with pytest.raises(TrainingDivergedError, match=r"loss became nan at step 2 .*learning-rate"):
+        Trainer(tiny_args(tiny_model_dir, tmp_path, schedule="joint", learning_rate=float("inf"))).train()
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_pos_weight_is_clipped():
+    from mlc.losses import positive_weights
+
+    labels = np.array([[1, 0], [0, 0], [0, 0], [0, 0]] * 250)
+    labels[0, 1] = 1
+    w = positive_weights(labels, np.ones_like(labels), "auto", 10.0)
+    assert w.tolist() == [3.0, 10.0]
+    assert np.allclose(positive_weights(labels, np.ones_like(labels), "sqrt", 100.0), [3 ** 0.5, 999 ** 0.5])
+
+
+def test_cls_last4_concatenates_four_layers_and_needs_them(tiny_model_dir):
+    from transformers import AutoModel, BertConfig, BertModel
+
+    from mlc.modeling import EncoderClassifier
+
+    with pytest.raises(ConfigError, match="cls-last4 needs at least 3 encoder layers"):
+        EncoderClassifier(AutoModel.from_pretrained(tiny_model_dir), 3, "cls-last4")
+    deeper = BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
+                                  intermediate_size=32))
+    model = EncoderClassifier(deeper, 3, "cls-last4").eval()
+    assert model.head.in_features == 64
+    ids = torch.tensor([[2, 5, 6, 3]])
+    assert model(input_ids=ids, attention_mask=torch.ones_like(ids)).shape == (1, 3)
+
+
+def test_language_order_and_bad_options(tiny_model_dir, tmp_path):
+    args = tiny_args(tiny_model_dir, tmp_path, language_order=["zh", "en"])
+    from mlc.data import load_data
+
+    data = load_data(args)
+    assert [s.name for s in stages_for(args, data)] == ["language:zh", "language:en", "joint"]
+    with pytest.raises(ConfigError, match="without training rows: xx"):
+        stages_for(tiny_args(tiny_model_dir, tmp_path, language_order=["xx"]), data)
+    with pytest.raises(ConfigError, match="batch_size must be at least 1"):
+        tiny_args(tiny_model_dir, tmp_path, batch_size=0).validate()
+
+
+def test_cli_trains_and_rejects_bad_options(tiny_model_dir, tmp_path):
+    out = run_module("mlc.train", "--data", "examples/support_tickets.csv", "--model", str(tiny_model_dir),
+                     "--output", str(tmp_path / "b"), "--max-steps", "3", "--schedule", "joint", "--max-length", "32")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout)["steps"] == 3
+    bad = run_module("mlc.train", "--data", "examples/support_tickets.csv", "--output", str(tmp_path / "c"),
+                     "--device", "cuda:0") if not torch.cuda.is_available() else None
+    if bad is not None:
+        assert bad.returncode == 2 and "no CUDA GPU" in bad.stderr
+    assert run_module("mlc.train", "--help").returncode == 0
