@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .checkpoint import checkpoint_dir, load_checkpoint, save_checkpoint
 from .data import MultiLabelData, load_data
 from .encoders import load_tokenizer, resolve_model
 from .errors import ConfigError, MlcError
@@ -171,34 +173,38 @@ class Trainer:
         pos_weight_t = torch.tensor(pos_weight, device=self.device) if pos_weight is not None else None
         result = TrainResult(model, tokenizer, data, truncated=truncated)
         started, seen = time.perf_counter(), 0
+        resume = self._resume_state(model)
+        if resume:
+            result.stage_metrics = resume["stage_metrics"]
+            self.global_step, seen = resume["global_step"], resume["seen"]
+        ckpt_folder = checkpoint_dir(args.output) if args.output else None
+        from tqdm.auto import tqdm
 
-        for stage in stages_for(args, data):
+        for index, stage in enumerate(stages_for(args, data)):
+            if resume and index < resume["stage_index"]:
+                continue
             rows = np.arange(len(languages)) if stage.languages is None else \
                 np.flatnonzero(np.isin(np.asarray(languages), stage.languages))
-            weights = rare_label_weights(labels[rows], args.oversample_rare)
-            if stage.balanced:
-                weights = weights * language_weights([languages[i] for i in rows], args.language_temperature)
-            uniform = stage.balanced is False and args.oversample_rare <= 0
-            per_epoch = math.ceil(len(rows) / args.batch_size)
-            total_batches = max(1, round(per_epoch * stage.epochs))
-            optimizer_steps = math.ceil(total_batches / args.gradient_accumulation)
+            batches = self._stage_batches(index, stage, rows, labels, languages, train_lengths)
+            optimizer_steps = math.ceil(len(batches) / args.gradient_accumulation)
             optimizer = torch.optim.AdamW(_parameter_groups(model, args), fused=False)
             warmup = int(optimizer_steps * args.warmup_ratio)
             scheduler = torch.optim.lr_scheduler.LambdaLR(
                 optimizer, lambda s, w=warmup, t=optimizer_steps: (s + 1) / (w + 1) if s < w
                 else max(0.0, (t - s) / max(1, t - w)))
-            rng = np.random.default_rng([args.seed, len(result.stage_metrics)])
-            batches: list[np.ndarray] = []
-            while len(batches) < total_batches:
-                order = rows[epoch_indices(len(rows), None if uniform else weights, rng)]
-                batches += length_grouped_batches(order, train_lengths, args.batch_size, rng)
-            batches = batches[:total_batches]
+            done = 0
+            if resume and index == resume["stage_index"]:
+                optimizer.load_state_dict(resume["optimizer"]["optimizer"])
+                scheduler.load_state_dict(resume["optimizer"]["scheduler"])
+                torch.set_rng_state(resume["optimizer"]["torch_rng"])
+                done = resume["batches_done"]
+                print(f"mlc: resuming {stage.name} at batch {done + 1} of {len(batches)} (step "
+                      f"{self.global_step})", file=sys.stderr)
             model.train()
-            from tqdm.auto import tqdm
-
-            bar = tqdm(batches, desc=stage.name, unit="batch", file=sys.stderr, dynamic_ncols=True,
-                       disable=None)
-            for number, batch_rows in enumerate(bar, start=1):
+            bar = tqdm(total=len(batches), initial=done, desc=stage.name, unit="batch", file=sys.stderr,
+                       dynamic_ncols=True, mininterval=1.0 if sys.stderr.isatty() else 15.0)
+            for number in range(done + 1, len(batches) + 1):
+                batch_rows = batches[number - 1]
                 inputs = self._collate(tokenizer, train_ids, batch_rows)
                 targets = torch.from_numpy(labels[batch_rows]).to(self.device)
                 with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
@@ -210,12 +216,14 @@ class Trainer:
                     loss = multilabel_loss(logits, targets, mask, pos_weight_t,
                                            args.focal_gamma if args.loss == "focal" else None)
                 if not torch.isfinite(loss):
+                    kept = " the last checkpoint is intact" if ckpt_folder and ckpt_folder.exists() else \
+                        " nothing was saved from this run"
                     raise TrainingDivergedError(
                         f"the loss became {loss.item()} at step {self.global_step + 1} (stage {stage.name}, batch "
-                        f"{number}); nothing was saved from this run (hint: lower --learning-rate, use "
-                        "--pos-weight-max, or --precision fp32)")
+                        f"{number});{kept} (hint: lower --learning-rate, use --pos-weight-max, or --precision fp32)")
                 (loss / args.gradient_accumulation).backward()
                 seen += len(batch_rows)
+                bar.update(1)
                 if number % args.gradient_accumulation == 0 or number == len(batches):
                     if args.max_grad_norm:
                         torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
@@ -224,10 +232,14 @@ class Trainer:
                     optimizer.zero_grad(set_to_none=True)
                     self.global_step += 1
                     rate = seen / (time.perf_counter() - started)
-                    bar.set_postfix(loss=f"{loss.item():.4f}", samples_s=f"{rate:.1f}")
+                    bar.set_postfix(loss=f"{loss.item():.4f}", samples_s=f"{rate:.1f}", refresh=False)
                     if self.global_step % args.logging_steps == 0:
                         self._log({"step": self.global_step, "stage": stage.name, "loss": loss.item(),
                                    "lr": scheduler.get_last_lr()[0], "samples_per_second": rate})
+                    if ckpt_folder and args.checkpoint_steps and self.global_step % args.checkpoint_steps == 0:
+                        save_checkpoint(ckpt_folder, model, optimizer, scheduler, {
+                            "stage_index": index, "batches_done": number, "global_step": self.global_step,
+                            "seen": seen, "stage_metrics": result.stage_metrics}, args)
                     if args.max_steps and self.global_step >= args.max_steps:
                         break
             bar.close()
@@ -243,6 +255,29 @@ class Trainer:
         result.seconds = time.perf_counter() - started
         result.samples_per_second = seen / result.seconds if result.seconds else 0.0
         return result
+
+    def _stage_batches(self, index: int, stage: Stage, rows: np.ndarray, labels: np.ndarray, languages: list[str],
+                       lengths: np.ndarray) -> list[np.ndarray]:
+        """The stage's batches, rebuilt identically from the seed and the stage index (which resuming relies on)."""
+        args = self.args
+        weights = rare_label_weights(labels[rows], args.oversample_rare)
+        if stage.balanced:
+            weights = weights * language_weights([languages[i] for i in rows], args.language_temperature)
+        uniform = not stage.balanced and args.oversample_rare <= 0
+        total = max(1, round(math.ceil(len(rows) / args.batch_size) * stage.epochs))
+        rng = np.random.default_rng([args.seed, index])
+        batches: list[np.ndarray] = []
+        while len(batches) < total:
+            order = rows[epoch_indices(len(rows), None if uniform else weights, rng)]
+            batches += length_grouped_batches(order, lengths, args.batch_size, rng)
+        return batches[:total]
+
+    def _resume_state(self, model: EncoderClassifier) -> dict | None:
+        if not self.args.resume:
+            return None
+        state = load_checkpoint(checkpoint_dir(self.args.output), self.args)
+        model.load_state_dict(state.pop("model"))
+        return state
 
     @torch.no_grad()
     def predict_proba(self, model: EncoderClassifier, tokenizer, split: str) -> np.ndarray:
@@ -283,9 +318,11 @@ def train(args: TrainArgs | None = None, **options: Any) -> TrainResult:
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     log_path = output.with_name(output.name + ".train-log.jsonl")
-    with log_path.open("w", encoding="utf-8") as log:
+    with log_path.open("a" if args.resume else "w", encoding="utf-8") as log:
         trainer.log_file = log
         result = trainer.train()
     save_bundle(result, trainer, output, log_path)
+    shutil.rmtree(checkpoint_dir(output), ignore_errors=True)
+    log_path.unlink(missing_ok=True)
     return result
 

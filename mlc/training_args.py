@@ -54,6 +54,9 @@ class TrainArgs(DataArgs):
     eval_batch_size: int = _opt(64, "Batch size for validation.")
     logging_steps: int = _opt(10, "Log the loss every N optimiser steps.")
     max_steps: int = _opt(0, "Stop after this many optimiser steps in total (0: no limit; for smoke tests).")
+    checkpoint_steps: int = _opt(0, "Save a checkpoint (model, optimiser, scheduler, position) every N optimiser "
+                                    "steps into OUTPUT.checkpoint, atomically; 0 for none.")
+    resume: bool = _opt(False, "Continue an interrupted run from OUTPUT.checkpoint (same options required).")
     device: str = _opt("auto", "auto, cpu, cuda, or cuda:N.")
     precision: str = _opt("auto", "auto (bf16 on GPUs that support it, else fp16 on GPU, fp32 on CPU), fp32, bf16 "
                                   "or fp16 (autocast; the loss stays fp32).", choices=("auto", "fp32", "bf16", "fp16"))

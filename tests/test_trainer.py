@@ -125,3 +125,53 @@ def test_cli_trains_and_rejects_bad_options(tiny_model_dir, tmp_path):
     if bad is not None:
         assert bad.returncode == 2 and "no CUDA GPU" in bad.stderr
     assert run_module("mlc.train", "--help").returncode == 0
+
+
+def test_resume_continues_exactly_where_the_checkpoint_left_off(tiny_model_dir, tmp_path):
+    common = dict(schedule="per-language-then-joint", language_epochs=0.1, epochs=0.2, learning_rate=1e-3)
+    straight = Trainer(tiny_args(tiny_model_dir, tmp_path / "a", max_steps=12, **common)).train()
+    first = Trainer(tiny_args(tiny_model_dir, tmp_path / "b", max_steps=7, checkpoint_steps=7, **common))
+    first.train()
+    checkpoint = tmp_path / "b" / "bundle.checkpoint"
+    assert json.loads((checkpoint / "state.json").read_text())["global_step"] == 7
+    resumed = Trainer(tiny_args(tiny_model_dir, tmp_path / "b", max_steps=12, resume=True, **common)).train()
+    assert resumed.steps == 12
+    for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
+        assert torch.allclose(a, b, atol=1e-6), name
+
+
+def test_resume_refuses_changed_options_and_missing_checkpoints(tiny_model_dir, tmp_path):
+    with pytest.raises(ConfigError, match="no checkpoint to resume from"):
+        Trainer(tiny_args(tiny_model_dir, tmp_path, resume=True)).train()
+    Trainer(tiny_args(tiny_model_dir, tmp_path, max_steps=2, checkpoint_steps=2, schedule="joint")).train()
+    with pytest.raises(ConfigError, match="cannot resume with different batch_size"):
+        Trainer(tiny_args(tiny_model_dir, tmp_path, batch_size=4, resume=True, schedule="joint")).train()
+
+
+def test_cli_resumes_after_kill_9(tiny_model_dir, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT
+
+    cmd = [sys.executable, "-m", "mlc.train", "--data", "examples/support_tickets.csv", "--model",
+           str(tiny_model_dir), "--output", str(tmp_path / "b"), "--schedule", "joint", "--epochs", "40",
+           "--max-length", "32", "--batch-size", "8", "--checkpoint-steps", "5"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = tmp_path / "b.checkpoint" / "state.json"
+    deadline = time.time() + 120
+    while not state.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert state.exists() and not (tmp_path / "b").exists()
+    step = json.loads(state.read_text())["global_step"]
+    out = run_module(*cmd[2:], "--resume", "--max-steps", str(step + 3))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"resuming joint at batch {step + 1}" in out.stderr
+    assert json.loads(out.stdout)["steps"] == step + 3
+    assert (tmp_path / "b" / "mlc.json").exists() and not (tmp_path / "b.checkpoint").exists()

@@ -1,0 +1,67 @@
+"""Training checkpoints: the whole training state in one folder, replaced atomically, so a run killed at any moment
+(kill -9 included) resumes from the last complete checkpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .errors import ConfigError
+
+STATE_FILE = "state.json"
+# Options that must not change between a run and its resumption (they change the batches or the model).
+_FIXED = ("data", "validation", "model", "schedule", "language_order", "language_epochs", "epochs", "batch_size",
+          "gradient_accumulation", "seed", "pooling", "problem", "max_length", "language_temperature",
+          "oversample_rare", "validation_size")
+
+
+def checkpoint_dir(output: str | os.PathLike) -> Path:
+    output = Path(output)
+    return output.with_name(output.name + ".checkpoint")
+
+
+def save_checkpoint(folder: Path, model, optimizer, scheduler, state: dict[str, Any], args) -> None:
+    from safetensors.torch import save_file
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, tmp / "model.safetensors")
+        torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "torch_rng": torch.get_rng_state()}, tmp / "optimizer.pt")
+        (tmp / STATE_FILE).write_text(json.dumps({**state, "args": asdict(args)}, indent=2), "utf-8")
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
+            os.replace(folder, old / "checkpoint")
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_checkpoint(folder: Path, args) -> dict[str, Any]:
+    """The saved state (model weights under `model`, optimiser state under `optimizer`), after checking that the
+    run's options match the checkpoint's."""
+    from safetensors.torch import load_file
+
+    if not (folder / STATE_FILE).is_file():
+        raise ConfigError(f"{folder}: no checkpoint to resume from (hint: train with --checkpoint-steps N; without "
+                          "--resume a run starts from scratch)")
+    state = json.loads((folder / STATE_FILE).read_text("utf-8"))
+    current = asdict(args)
+    changed = [k for k in _FIXED if state["args"].get(k) != current.get(k)]
+    if changed:
+        raise ConfigError(f"{folder}: cannot resume with different {', '.join(changed)} (checkpoint has "
+                          + ", ".join(f"{k}={state['args'].get(k)!r}" for k in changed) + ")")
+    state["model"] = load_file(folder / "model.safetensors")
+    state["optimizer"] = torch.load(folder / "optimizer.pt", weights_only=True)
+    return state
