@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_folder
 from .errors import ModelError
 from .thresholds import DEFAULT_THRESHOLD, tune_thresholds
 
@@ -40,9 +40,7 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
 
     output = Path(output)
     args, data, model = trainer.args, result.data, result.model
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
-    try:
+    with atomic_folder(output) as tmp:
         config = model.encoder.config
         config.id2label = dict(enumerate(data.labels))
         config.label2id = {label: i for i, label in enumerate(data.labels)}
@@ -74,15 +72,6 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
         if log_path is not None and log_path.exists():
             shutil.copyfile(log_path, tmp / "train-log.jsonl")
         (tmp / "README.md").write_text(_model_card(args, data, result), "utf-8")
-        if output.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
-            os.replace(output, old / "bundle")
-            os.replace(tmp, output)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, output)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return output
 
 

@@ -17,13 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from importlib import metadata, resources
 from pathlib import Path
 
+from .atomic import atomic_folder
 from .errors import ModelError
 
 CACHE_ENV = "MLC_CACHE_DIR"
@@ -116,24 +115,8 @@ def ensure_default_model(cache_dir: str | os.PathLike | None = None, *, rebuild:
         if problem is None:
             return target
         _status(f"cached default model at {target} is unusable: {problem}; rebuilding it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
-    os.chmod(tmp, 0o755)
-    try:
+    with atomic_folder(target) as tmp:
         build_default_model(tmp)
-        if target.exists():
-            # Move the stale folder aside first, so the rename below is the only moment the name changes hands.
-            stale = Path(tempfile.mkdtemp(prefix=".stale-", dir=target.parent))
-            os.replace(target, stale / "old")
-            shutil.rmtree(stale, ignore_errors=True)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            # Another process finished the same build first; use theirs if it is intact.
-            if cache_problem(target) is not None:
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 

@@ -31,7 +31,7 @@ def test_build_writes_a_verified_huggingface_folder(built):
     manifest = json.loads((folder / MANIFEST).read_text())
     assert manifest["checks"]["vocabulary"] == 250002
     assert all(margin > 0.02 for margin in manifest["checks"]["translation_margins"])
-    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".building-")]
+    assert not [p for p in folder.parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
 
 
 def test_default_loads_offline_with_auto_classes_and_embeds_translations_together(built):
