@@ -1,7 +1,8 @@
 """mlc: multilingual, multi-label text classification with BERT-family encoders.
 
 The public API: `load_data` (files to a `MultiLabelData`), `resolve_model` (the embedded default, a folder or a
-hub id) and the error types. Training, evaluation and the `Classifier` inference API build on these.
+hub id), `train` and `TrainArgs` (fine-tuning to a bundle), and the error types. Training is imported lazily, so
+`import mlc` stays light for data-only use.
 """
 
 from .data import DataArgs, MultiLabelData, load_data
@@ -9,4 +10,17 @@ from .encoders import resolve_model
 from .errors import DataError, MlcError, ModelError
 
 __version__ = "0.1.0"
-__all__ = ["DataArgs", "DataError", "MlcError", "ModelError", "MultiLabelData", "load_data", "resolve_model"]
+__all__ = ["DataArgs", "DataError", "MlcError", "ModelError", "MultiLabelData", "TrainArgs", "load_data",
+           "resolve_model", "train"]
+
+
+def __getattr__(name: str):
+    if name == "train":
+        from .trainer import train
+
+        return train
+    if name == "TrainArgs":
+        from .training_args import TrainArgs
+
+        return TrainArgs
+    raise AttributeError(f"module 'mlc' has no attribute {name!r}")

@@ -57,14 +57,18 @@ def test_default_loads_offline_with_auto_classes_and_embeds_translations_togethe
     assert same > other + 0.05
 
 
-def test_truncated_file_is_detected_and_rebuilt(built, tmp_path):
-    cache, _ = built
-    # Work on a copy of the cache so the module's build stays intact for the other tests.
+@pytest.fixture
+def cache_copy(built, tmp_path):
+    """A copy of the built cache, so a test can damage it without touching the module's build."""
     import shutil
 
     copy_cache = tmp_path / "cache"
-    shutil.copytree(cache, copy_cache)
-    target = default_model_dir(copy_cache)
+    shutil.copytree(built[0], copy_cache)
+    return copy_cache, default_model_dir(copy_cache)
+
+
+def test_truncated_file_is_detected_and_rebuilt(cache_copy):
+    copy_cache, target = cache_copy
     weights = target / "model.safetensors"
     with weights.open("r+b") as fh:
         fh.truncate(weights.stat().st_size // 2)
@@ -73,13 +77,8 @@ def test_truncated_file_is_detected_and_rebuilt(built, tmp_path):
     assert rebuilt == target and cache_problem(target) is None
 
 
-def test_corrupted_bytes_and_a_killed_build_are_rebuilt(built, tmp_path):
-    cache, _ = built
-    import shutil
-
-    copy_cache = tmp_path / "cache"
-    shutil.copytree(cache, copy_cache)
-    target = default_model_dir(copy_cache)
+def test_corrupted_bytes_and_a_killed_build_are_rebuilt(cache_copy):
+    copy_cache, target = cache_copy
     tokenizer = target / "tokenizer.json"
     data = bytearray(tokenizer.read_bytes())
     data[100] ^= 0xFF

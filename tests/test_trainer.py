@@ -175,3 +175,11 @@ def test_cli_resumes_after_kill_9(tiny_model_dir, tmp_path):
     assert f"resuming joint at batch {step + 1}" in out.stderr
     assert json.loads(out.stdout)["steps"] == step + 3
     assert (tmp_path / "b" / "mlc.json").exists() and not (tmp_path / "b.checkpoint").exists()
+
+
+def test_python_api_is_exposed_at_the_package_top(tiny_model_dir, tmp_path):
+    import mlc
+
+    result = mlc.train(mlc.TrainArgs(data="examples/support_tickets.csv", model=str(tiny_model_dir),
+                                     output=str(tmp_path / "api"), max_steps=2, schedule="joint", max_length=32))
+    assert result.steps == 2 and (tmp_path / "api" / "thresholds.json").exists()
