@@ -50,6 +50,23 @@ class TrainResult:
     truncated: int = 0
 
 
+class _BestTracker:
+    """Best validation macro-F1 within a stage, with a copy of its weights, for early stopping."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience, self.score, self.state, self.metrics, self.bad = patience, -1.0, None, None, 0
+
+    def update(self, metrics: dict, model: torch.nn.Module) -> bool:
+        """Record an evaluation; True when the stage should stop."""
+        score = metrics["all"]["macro_f1"]
+        if score > self.score:
+            self.score, self.metrics, self.bad = score, metrics, 0
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            return False
+        self.bad += 1
+        return bool(self.patience) and self.bad >= self.patience
+
+
 def pick_device(spec: str) -> torch.device:
     if spec == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -200,6 +217,7 @@ class Trainer:
                 done = resume["batches_done"]
                 print(f"mlc: resuming {stage.name} at batch {done + 1} of {len(batches)} (step "
                       f"{self.global_step})", file=sys.stderr)
+            best = _BestTracker(args.early_stopping_patience)
             model.train()
             bar = tqdm(total=len(batches), initial=done, desc=stage.name, unit="batch", file=sys.stderr,
                        dynamic_ncols=True, mininterval=1.0 if sys.stderr.isatty() else 15.0)
@@ -236,6 +254,14 @@ class Trainer:
                     if self.global_step % args.logging_steps == 0:
                         self._log({"step": self.global_step, "stage": stage.name, "loss": loss.item(),
                                    "lr": scheduler.get_last_lr()[0], "samples_per_second": rate})
+                    if args.eval_steps and self.global_step % args.eval_steps == 0 and "validation" in data.splits:
+                        metrics = self.evaluate(model, tokenizer)
+                        self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
+                        if best.update(metrics, model):
+                            print(f"mlc: early stop in {stage.name} at step {self.global_step}: no better "
+                                  f"validation macro-F1 in {args.early_stopping_patience} evaluations (best "
+                                  f"{best.score:.4f})", file=sys.stderr)
+                            break
                     if ckpt_folder and args.checkpoint_steps and self.global_step % args.checkpoint_steps == 0:
                         save_checkpoint(ckpt_folder, model, optimizer, scheduler, {
                             "stage_index": index, "batches_done": number, "global_step": self.global_step,
@@ -245,6 +271,10 @@ class Trainer:
             bar.close()
             if "validation" in data.splits:
                 metrics = self.evaluate(model, tokenizer)
+                if best.state is not None and best.score > metrics["all"]["macro_f1"]:
+                    model.load_state_dict(best.state)
+                    metrics = best.metrics
+                    print(f"mlc: {stage.name}: kept the weights of its best evaluation", file=sys.stderr)
                 result.stage_metrics[stage.name] = metrics
                 self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
                 print(f"mlc: after {stage.name}: validation macro-F1 {metrics['all']['macro_f1']:.4f} (mean over "

@@ -54,6 +54,10 @@ class TrainArgs(DataArgs):
     eval_batch_size: int = _opt(64, "Batch size for validation.")
     logging_steps: int = _opt(10, "Log the loss every N optimiser steps.")
     max_steps: int = _opt(0, "Stop after this many optimiser steps in total (0: no limit; for smoke tests).")
+    eval_steps: int = _opt(0, "Also evaluate on validation every N optimiser steps (0: only at the end of each "
+                              "stage).")
+    early_stopping_patience: int = _opt(0, "Stop a stage after N evaluations without a better validation "
+                                           "macro-F1, and keep the stage's best weights (0: off; needs eval_steps).")
     checkpoint_steps: int = _opt(0, "Save a checkpoint (model, optimiser, scheduler, position) every N optimiser "
                                     "steps into OUTPUT.checkpoint, atomically; 0 for none.")
     resume: bool = _opt(False, "Continue an interrupted run from OUTPUT.checkpoint (same options required).")
@@ -77,6 +81,8 @@ class TrainArgs(DataArgs):
             raise ConfigError("dropout and warmup_ratio must be in [0, 1)")
         if not 0 < self.layer_lr_decay <= 1:
             raise ConfigError(f"layer_lr_decay must be in (0, 1], got {self.layer_lr_decay}")
+        if self.early_stopping_patience and not self.eval_steps:
+            raise ConfigError("--early-stopping-patience needs --eval-steps N (evaluations to compare)")
         if self.problem == "single_label" and (self.loss != "bce" or self.pos_weight != "none"):
             raise ConfigError("single_label uses cross-entropy: --loss and --pos-weight apply to multi_label only")
         return self

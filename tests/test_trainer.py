@@ -183,3 +183,16 @@ def test_python_api_is_exposed_at_the_package_top(tiny_model_dir, tmp_path):
     result = mlc.train(mlc.TrainArgs(data="examples/support_tickets.csv", model=str(tiny_model_dir),
                                      output=str(tmp_path / "api"), max_steps=2, schedule="joint", max_length=32))
     assert result.steps == 2 and (tmp_path / "api" / "thresholds.json").exists()
+
+
+def test_early_stopping_stops_a_stage_that_does_not_improve(tiny_model_dir, tmp_path):
+    args = tiny_args(tiny_model_dir, tmp_path, schedule="joint", max_steps=0, epochs=1, learning_rate=1e-12,
+                     head_lr=1e-12, eval_steps=1, early_stopping_patience=2)
+    log = (tmp_path / "log.jsonl").open("w")
+    result = Trainer(args, log=log).train()
+    log.close()
+    evals = [line for line in (tmp_path / "log.jsonl").read_text().splitlines() if '"eval"' in line]
+    assert result.steps == 3  # best at step 1, no better at steps 2 and 3
+    assert len(evals) == 4  # three in-stage evaluations and the stage's final one
+    with pytest.raises(ConfigError, match="needs --eval-steps"):
+        tiny_args(tiny_model_dir, tmp_path, early_stopping_patience=2).validate()
