@@ -145,16 +145,27 @@ class Trainer:
         self.amp_dtype = autocast_dtype(args.precision, self.device)
         self.log_file = log
         self.global_step = 0
+        self._tokenized: dict[str, tuple[list[list[int]], np.ndarray, int]] = {}
 
     # ---- preparation ------------------------------------------------------------------------------------------
 
     def _tokenize(self, tokenizer, split: str) -> tuple[list[list[int]], np.ndarray, int]:
-        texts = list(self.data[split]["text"])
-        encoded = tokenizer(texts, truncation=True, max_length=self.args.max_length)
-        full = tokenizer(texts, truncation=False)["input_ids"] if split == "train" else None
-        truncated = sum(1 for ids in full if len(ids) > self.args.max_length) if full is not None else 0
-        ids = encoded["input_ids"]
-        return ids, np.array([len(x) for x in ids]), truncated
+        """(token ids, lengths, number of truncated texts) of a split, tokenized once per trainer and cached:
+        evaluations during training reuse it."""
+        if split not in self._tokenized:
+            texts = list(self.data[split]["text"])
+            encoded = tokenizer(texts, truncation=True, max_length=self.args.max_length)
+            # A text is truncated exactly when the unpadded, truncated encoding is full and some of the text's
+            # characters were not covered; the offsets of the last content token tell, without a second pass.
+            ids = encoded["input_ids"]
+            truncated = 0
+            if tokenizer.is_fast:
+                for i, row in enumerate(ids):
+                    if len(row) == self.args.max_length:
+                        ends = [end for _, end in encoded.encodings[i].offsets if end]
+                        truncated += bool(ends) and len(texts[i].rstrip()) > max(ends)
+            self._tokenized[split] = (ids, np.array([len(x) for x in ids]), truncated)
+        return self._tokenized[split]
 
     def _collate(self, tokenizer, ids: list[list[int]], rows: np.ndarray) -> dict[str, torch.Tensor]:
         batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")

@@ -196,3 +196,13 @@ def test_early_stopping_stops_a_stage_that_does_not_improve(tiny_model_dir, tmp_
     assert len(evals) == 4  # three in-stage evaluations and the stage's final one
     with pytest.raises(ConfigError, match="needs --eval-steps"):
         tiny_args(tiny_model_dir, tmp_path, early_stopping_patience=2).validate()
+
+
+def test_truncated_texts_are_counted(tiny_model_dir, tmp_path):
+    path = tmp_path / "d.csv"
+    rows = ["id,text,a,b", "1,short one,1,0", "2," + " ".join(["order"] * 40) + ",0,1", "3,another short,0,1",
+            "4," + " ".join(["refund parcel"] * 20) + ",1,1"]
+    path.write_text("\n".join(rows) + "\n")
+    args = tiny_args(tiny_model_dir, tmp_path, data=str(path), max_length=16, validation_size=0, max_steps=1,
+                     schedule="joint")
+    assert Trainer(args).train().truncated == 2
