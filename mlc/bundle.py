@@ -68,15 +68,15 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
                                            "train_samples_per_second": result.samples_per_second,
                                            "steps": result.steps, "truncated_training_texts": result.truncated})
         _write_json(tmp / "training_args.json", asdict(args))
-        _write_json(tmp / "data_summary.json", data.summary())
+        summary = data.summary()
+        _write_json(tmp / "data_summary.json", summary)
         if log_path is not None and log_path.exists():
             shutil.copyfile(log_path, tmp / "train-log.jsonl")
-        (tmp / "README.md").write_text(_model_card(args, data, result), "utf-8")
+        (tmp / "README.md").write_text(_model_card(args, data, result, summary), "utf-8")
     return output
 
 
-def _model_card(args, data, result) -> str:
-    summary = data.summary()
+def _model_card(args, data, result, summary: dict) -> str:
     lines = [f"# mlc bundle: {len(data.labels)} labels, {len(data.languages)} languages", "",
              f"Fine-tuned from `{args.model}` with `python -m mlc.train` (schedule `{args.schedule}`, pooling "
              f"`{args.pooling}`, problem `{args.problem}`).", "",

@@ -77,4 +77,4 @@ def _takes_pooling_flag(name_or_path: str) -> bool:
     from transformers import AutoConfig
 
     return AutoConfig.from_pretrained(name_or_path).model_type in ("bert", "roberta", "xlm-roberta", "camembert",
-                                                                    "electra", "longformer")
+                                                                    "longformer")
