@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mlc.data import load_data  # noqa: E402
 from mlc.encoders import load_tokenizer, resolve_model  # noqa: E402
 from mlc.losses import multilabel_loss  # noqa: E402
-from mlc.modeling import EncoderClassifier  # noqa: E402
+from mlc.modeling import MlcForSequenceClassification  # noqa: E402
 from mlc.trainer import Trainer  # noqa: E402
 from mlc.training_args import TrainArgs  # noqa: E402
 
@@ -36,7 +36,7 @@ def naive(data, model_path: str, steps: int, batch_size: int, max_length: int, s
     """The tutorial loop: tokenizer(padding='max_length'), shuffled batches, AdamW on every parameter."""
     torch.manual_seed(seed)
     tokenizer = load_tokenizer(model_path)
-    model = EncoderClassifier.from_pretrained(model_path, len(data.labels), "mean", 0.1).train()
+    model = MlcForSequenceClassification.from_encoder(model_path, data.labels, "mean", 0.1).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
     texts, labels = list(data["train"]["text"]), np.array(list(data["train"]["labels"]), dtype=np.float32)
     rng = np.random.default_rng(seed)
@@ -48,7 +48,7 @@ def naive(data, model_path: str, steps: int, batch_size: int, max_length: int, s
             started, seen = time.perf_counter(), 0
         batch = tokenizer([texts[i] for i in rows], padding="max_length", truncation=True, max_length=max_length,
                           return_tensors="pt")
-        loss = multilabel_loss(model(**batch), torch.from_numpy(labels[rows]))
+        loss = multilabel_loss(model(**batch).logits, torch.from_numpy(labels[rows]))
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()

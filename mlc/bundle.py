@@ -1,8 +1,9 @@
 """The bundle: one folder holding everything inference needs, written atomically (temp folder, then rename).
 
-    config.json, model.safetensors     the encoder (save_pretrained), with id2label/label2id/problem_type
+    config.json, model.safetensors     the classifier (save_pretrained): encoder config, pooling, id2label,
+                                       label2id, problem_type, auto_map
+    modeling_mlc.py                    a copy of mlc/modeling.py, so transformers loads the bundle without mlc
     tokenizer files                    save_pretrained
-    head.safetensors                   the classification head
     mlc.json                           labels, per-language label sets, pooling, problem, max_length
     thresholds.json                    a threshold per label and a global fallback
     metrics.json                       validation metrics per stage and language
@@ -20,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from . import modeling
 from .atomic import atomic_folder
 from .errors import ModelError
 from .thresholds import DEFAULT_THRESHOLD, tune_thresholds
 
 BUNDLE_FILE = "mlc.json"
-HEAD_FILE = "head.safetensors"
+MODELING_FILE = "modeling_mlc.py"
 THRESHOLDS_FILE = "thresholds.json"
 
 
@@ -36,19 +38,12 @@ def _write_json(path: Path, payload: Any) -> None:
 def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | None = None) -> Path:
     """Write a trained model as a bundle folder; an existing bundle there is replaced only once the new one is
     complete."""
-    from safetensors.torch import save_file
-
     output = Path(output)
     args, data, model = trainer.args, result.data, result.model
     with atomic_folder(output) as tmp:
-        config = model.encoder.config
-        config.id2label = dict(enumerate(data.labels))
-        config.label2id = {label: i for i, label in enumerate(data.labels)}
-        config.problem_type = ("multi_label_classification" if args.problem == "multi_label"
-                               else "single_label_classification")
-        model.encoder.save_pretrained(tmp)
+        model.save_pretrained(tmp)
+        shutil.copyfile(Path(modeling.__file__), tmp / MODELING_FILE)
         result.tokenizer.save_pretrained(tmp)
-        save_file({k: v.detach().cpu().contiguous() for k, v in model.head.state_dict().items()}, tmp / HEAD_FILE)
 
         thresholds = {"default": DEFAULT_THRESHOLD, "per_label": dict.fromkeys(data.labels, DEFAULT_THRESHOLD),
                       "source": "default 0.5"}
@@ -108,15 +103,11 @@ def read_bundle_info(folder: str | os.PathLike) -> dict[str, Any]:
 
 
 def load_bundle_model(folder: str | os.PathLike):
-    """(EncoderClassifier, tokenizer, info) from a bundle; weights from safetensors only."""
-    from safetensors.torch import load_file
-
+    """(MlcForSequenceClassification, tokenizer, info) from a bundle; weights from safetensors only."""
     from .encoders import load_tokenizer
-    from .modeling import EncoderClassifier
 
     folder = Path(folder)
     info = read_bundle_info(folder)
-    model = EncoderClassifier.from_pretrained(str(folder), len(info["labels"]), info["pooling"], 0.0)
-    model.head.load_state_dict(load_file(folder / HEAD_FILE))
+    model = modeling.MlcForSequenceClassification.from_pretrained(str(folder), use_safetensors=True)
     model.eval()
     return model, load_tokenizer(str(folder)), info

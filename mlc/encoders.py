@@ -40,10 +40,13 @@ def load_tokenizer(name_or_path: str, vocab_size: int | None = None):
     tokenizer files are missing or broken)."""
     from transformers import AutoConfig, AutoTokenizer
 
+    from . import modeling  # noqa: F401  (registers the `mlc` model type of bundles)
+
     try:
         tokenizer = AutoTokenizer.from_pretrained(name_or_path)
         if vocab_size is None:
-            vocab_size = getattr(AutoConfig.from_pretrained(name_or_path), "vocab_size", None)
+            config = AutoConfig.from_pretrained(name_or_path)
+            vocab_size = getattr(config, "vocab_size", None) or getattr(config, "encoder", {}).get("vocab_size")
     except (OSError, ValueError) as err:
         raise ModelError(f"{name_or_path}: cannot load the tokenizer ({str(err).splitlines()[0]}) (hint: with no "
                          "network, use a local folder or 'default'; set HF_HUB_OFFLINE=1 to use the hub cache)"

@@ -21,7 +21,7 @@ from .encoders import load_tokenizer, resolve_model
 from .errors import ConfigError, MlcError
 from .losses import multilabel_loss, positive_weights, single_label_loss
 from .metrics import language_f1
-from .modeling import EncoderClassifier
+from .modeling import MlcForSequenceClassification
 from .sampling import epoch_indices, language_weights, length_grouped_batches, rare_label_weights
 from .training_args import TrainArgs
 
@@ -40,7 +40,7 @@ class Stage:
 
 @dataclass
 class TrainResult:
-    model: EncoderClassifier
+    model: MlcForSequenceClassification
     tokenizer: Any
     data: MultiLabelData
     stage_metrics: dict[str, dict] = field(default_factory=dict)
@@ -102,7 +102,7 @@ def stages_for(args: TrainArgs, data: MultiLabelData) -> list[Stage]:
     return [*per_language, joint]
 
 
-def _parameter_groups(model: EncoderClassifier, args: TrainArgs) -> list[dict]:
+def _parameter_groups(model: MlcForSequenceClassification, args: TrainArgs) -> list[dict]:
     """AdamW groups: the head at head_lr; encoder layer l (from the top) at lr * decay^l; embeddings lowest."""
     head_lr = args.head_lr or args.learning_rate * 10
     layers = model.encoder_layers()
@@ -122,7 +122,7 @@ def _parameter_groups(model: EncoderClassifier, args: TrainArgs) -> list[dict]:
             for (lr, nd), ps in groups.items()]
 
 
-def _freeze(model: EncoderClassifier, args: TrainArgs) -> None:
+def _freeze(model: MlcForSequenceClassification, args: TrainArgs) -> None:
     embeddings = model.embeddings()
     if args.freeze_embeddings and embeddings is not None and hasattr(embeddings, "word_embeddings"):
         embeddings.word_embeddings.weight.requires_grad_(False)
@@ -186,7 +186,12 @@ class Trainer:
             torch.set_num_threads(args.threads)
         model_path = resolve_model(args.model, args.cache_dir)
         tokenizer = load_tokenizer(model_path)
-        model = EncoderClassifier.from_pretrained(model_path, len(data.labels), args.pooling, args.dropout)
+        problem_type = "multi_label_classification" if args.problem == "multi_label" else "single_label_classification"
+        try:
+            model = MlcForSequenceClassification.from_encoder(model_path, data.labels, args.pooling, args.dropout,
+                                                              problem_type)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
         _freeze(model, args)
         model.to(self.device)
 
@@ -237,7 +242,7 @@ class Trainer:
                 inputs = self._collate(tokenizer, train_ids, batch_rows)
                 targets = torch.from_numpy(labels[batch_rows]).to(self.device)
                 with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                    logits = model(**inputs)
+                    logits = model(**inputs).logits
                 if args.problem == "single_label":
                     loss = single_label_loss(logits, targets)
                 else:
@@ -313,7 +318,7 @@ class Trainer:
             batches += length_grouped_batches(order, lengths, args.batch_size, rng)
         return batches[:total]
 
-    def _resume_state(self, model: EncoderClassifier) -> dict | None:
+    def _resume_state(self, model: MlcForSequenceClassification) -> dict | None:
         if not self.args.resume:
             return None
         state = load_checkpoint(checkpoint_dir(self.args.output), self.args)
@@ -321,7 +326,7 @@ class Trainer:
         return state
 
     @torch.no_grad()
-    def predict_proba(self, model: EncoderClassifier, tokenizer, split: str) -> np.ndarray:
+    def predict_proba(self, model: MlcForSequenceClassification, tokenizer, split: str) -> np.ndarray:
         ids, lengths, _ = self._tokenize(tokenizer, split)
         model.eval()
         out = np.zeros((len(ids), len(self.data.labels)), dtype=np.float32)
@@ -329,13 +334,13 @@ class Trainer:
         for start in range(0, len(order), self.args.eval_batch_size):
             rows = order[start : start + self.args.eval_batch_size]
             with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                logits = model(**self._collate(tokenizer, ids, rows)).float()
+                logits = model(**self._collate(tokenizer, ids, rows)).logits.float()
             probs = torch.softmax(logits, -1) if self.args.problem == "single_label" else torch.sigmoid(logits)
             out[rows] = probs.cpu().numpy()
         model.train()
         return out
 
-    def evaluate(self, model: EncoderClassifier, tokenizer, split: str = "validation",
+    def evaluate(self, model: MlcForSequenceClassification, tokenizer, split: str = "validation",
                  thresholds: np.ndarray | None = None) -> dict[str, dict[str, float]]:
         probs = self.predict_proba(model, tokenizer, split)
         if self.args.problem == "single_label":

@@ -68,8 +68,41 @@ def test_bundle_reloads_and_predicts_identically(tiny_model_dir, tmp_path):
     batch = tokenizer(["Mi pedido no llegó", "我的账户被锁定了"], padding=True, return_tensors="pt")
     result.model.eval()
     with torch.no_grad():
-        assert torch.allclose(model(**batch), result.model(**batch), atol=1e-5)
+        assert torch.allclose(model(**batch).logits, result.model(**batch).logits, atol=1e-5)
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+def test_bundle_loads_in_a_transformers_pipeline_without_mlc(tiny_model_dir, tmp_path):
+    import subprocess
+    import sys
+
+    result = train(tiny_args(tiny_model_dir, tmp_path, schedule="joint", max_steps=5))
+    texts = ["Mi pedido no llegó", "我的账户被锁定了"]
+    result.model.eval()
+    with torch.no_grad():
+        batch = result.tokenizer(texts, padding=True, return_tensors="pt")
+        expected = torch.sigmoid(result.model(**batch).logits).numpy()
+    script = (
+        "import json, sys\n"
+        "from transformers import pipeline\n"
+        "assert 'mlc' not in sys.modules\n"
+        "try:\n"
+        "    pipeline('text-classification', model=sys.argv[1])\n"
+        "    print('LOADED WITHOUT REMOTE CODE')\n"
+        "except Exception as error:\n"
+        "    print('refused:', type(error).__name__)\n"
+        "p = pipeline('text-classification', model=sys.argv[1], trust_remote_code=True, top_k=None,\n"
+        "             function_to_apply='sigmoid')\n"
+        "print(json.dumps(p(json.loads(sys.argv[2]))))\n")
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path / "bundle"), json.dumps(texts)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.strip().splitlines()
+    assert "LOADED WITHOUT REMOTE CODE" not in lines and any("refused: ValueError" in line for line in lines)
+    scores = json.loads(lines[-1])
+    for row, probs in zip(scores, expected):
+        by_label = {item["label"]: item["score"] for item in row}
+        assert np.allclose([by_label[label] for label in result.data.labels], probs, atol=1e-5)
 
 
 def test_nan_loss_stops_with_the_step_named(tiny_model_dir, tmp_path):
@@ -88,19 +121,20 @@ def test_pos_weight_is_clipped():
     assert np.allclose(positive_weights(labels, np.ones_like(labels), "sqrt", 100.0), [3 ** 0.5, 999 ** 0.5])
 
 
-def test_cls_last4_concatenates_four_layers_and_needs_them(tiny_model_dir):
-    from transformers import AutoModel, BertConfig, BertModel
+def test_cls_last4_concatenates_four_layers_and_needs_them(tiny_model_dir, tmp_path):
+    from transformers import BertConfig, BertModel
 
-    from mlc.modeling import EncoderClassifier
+    from mlc.modeling import MlcForSequenceClassification
 
     with pytest.raises(ConfigError, match="cls-last4 needs at least 3 encoder layers"):
-        EncoderClassifier(AutoModel.from_pretrained(tiny_model_dir), 3, "cls-last4")
-    deeper = BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
-                                  intermediate_size=32))
-    model = EncoderClassifier(deeper, 3, "cls-last4").eval()
+        Trainer(tiny_args(tiny_model_dir, tmp_path, pooling="cls-last4", max_steps=1)).train()
+    deeper = tmp_path / "deeper"
+    BertModel(BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=3, num_attention_heads=2,
+                         intermediate_size=32)).save_pretrained(deeper)
+    model = MlcForSequenceClassification.from_encoder(str(deeper), ["a", "b", "c"], "cls-last4").eval()
     assert model.head.in_features == 64
     ids = torch.tensor([[2, 5, 6, 3]])
-    assert model(input_ids=ids, attention_mask=torch.ones_like(ids)).shape == (1, 3)
+    assert model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits.shape == (1, 3)
 
 
 def test_language_order_and_bad_options(tiny_model_dir, tmp_path):
