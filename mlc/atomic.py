@@ -30,3 +30,20 @@ def atomic_folder(target: str | os.PathLike) -> Iterator[Path]:
             os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def atomic_file(target: str | os.PathLike, mode: str = "w", **open_kwargs) -> Iterator:
+    """Open a temporary file beside `target` for writing; it replaces `target` when the block ends without an
+    exception, and is deleted otherwise."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, **open_kwargs) as handle:
+            yield handle
+        os.chmod(name, 0o644)
+        os.replace(name, target)
+    finally:
+        if os.path.exists(name):
+            os.unlink(name)

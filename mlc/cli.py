@@ -44,11 +44,13 @@ def _base_type(annotation: Any) -> tuple[Any, bool]:
 
 
 def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type, title: str | None = None) -> None:
-    """One `--flag-name` per field, typed from its annotation, with the field's help and choices."""
+    """One `--flag-name` per field, typed from its annotation, with the field's help and choices. Fields that
+    already have a flag (from an earlier group) are skipped, so a subclass's options can follow its base's."""
     group = parser.add_argument_group(title) if title else parser
     hints = typing.get_type_hints(cls)
+    taken = {action.dest for action in parser._actions}
     for f in dataclasses.fields(cls):
-        if not f.init or f.metadata.get("cli") is False:
+        if not f.init or f.metadata.get("cli") is False or f.name in taken:
             continue
         kind, _ = _base_type(hints[f.name])
         default = f.default if f.default is not dataclasses.MISSING else None
@@ -88,6 +90,17 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: a config file must map option names to values")
     return {str(k).replace("-", "_"): v for k, v in values.items()}
+
+
+def parse_dataclass_cli(cls: type[T], prog: str, description: str, groups: Sequence[tuple[type, str]],
+                        argv: Sequence[str] | None = None) -> T:
+    """Parse `argv` into `cls`: `--config FILE` plus one option group per (dataclass, title), flags over file."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--config", help="YAML or JSON file of the options below; flags override it.")
+    for group_cls, title in groups:
+        add_dataclass_arguments(parser, group_cls, title)
+    namespace = parser.parse_args(argv)
+    return build_args(cls, namespace, namespace.__dict__.pop("config", None))
 
 
 def build_args(cls: type[T], namespace: argparse.Namespace, config: str | None = None) -> T:

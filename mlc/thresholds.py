@@ -34,3 +34,68 @@ def tune_thresholds(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray | Non
     mask = np.ones_like(truth) if mask is None else np.asarray(mask)
     return np.array([best_f1_threshold(probs[mask[:, j] > 0, j], truth[mask[:, j] > 0, j])
                      for j in range(truth.shape[1])])
+
+
+def _cuts(probs: np.ndarray, limit: int = 512) -> np.ndarray:
+    """Candidate thresholds: midpoints between distinct scores (at most `limit`, by quantile)."""
+    values = np.unique(probs)
+    if len(values) > limit:
+        values = np.unique(np.quantile(values, np.linspace(0, 1, limit)))
+    return np.r_[(values[:-1] + values[1:]) / 2, values[-1] + 1e-6] if len(values) > 1 else values
+
+
+def target_threshold(probs: np.ndarray, truth: np.ndarray, metric: str, target: float,
+                     fallback: float = DEFAULT_THRESHOLD) -> float | None:
+    """The lowest threshold whose precision reaches `target` (the most recall at that precision), or the highest
+    whose recall reaches it (the most precision at that recall). None when no threshold reaches it."""
+    probs, truth = np.asarray(probs, dtype=float), np.asarray(truth).astype(bool)
+    if not truth.any():
+        return fallback
+    cuts = _cuts(probs)
+    decided = probs[None, :] >= cuts[:, None]
+    tp = (decided & truth).sum(1)
+    if metric == "precision":
+        ok = np.flatnonzero((tp > 0) & (tp >= target * decided.sum(1)))
+        return float(cuts[ok.min()]) if len(ok) else None
+    ok = np.flatnonzero(tp >= target * truth.sum())
+    return float(cuts[ok.max()]) if len(ok) else None
+
+
+def language_macro_threshold(probs: np.ndarray, truth: np.ndarray, languages: np.ndarray,
+                             fallback: float = DEFAULT_THRESHOLD) -> float:
+    """The threshold maximising the sum over languages of this label's F1 within each language: a language's
+    macro-F1 is a mean of per-label F1s, so maximising each label's term maximises the mean over languages."""
+    probs, truth = np.asarray(probs, dtype=float), np.asarray(truth).astype(bool)
+    if not truth.any():
+        return fallback
+    cuts = _cuts(probs)
+    decided = probs[None, :] >= cuts[:, None]
+    total = np.zeros(len(cuts))
+    for language in np.unique(languages):
+        rows = languages == language
+        tp = (decided[:, rows] & truth[rows]).sum(1)
+        total += 2 * tp / np.maximum(decided[:, rows].sum(1) + truth[rows].sum(), 1)
+    best = np.flatnonzero(total == total.max())
+    return float(cuts[best[np.argmin(np.abs(cuts[best] - DEFAULT_THRESHOLD))]])
+
+
+def tune_thresholds_for(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, objective: str = "f1",
+                        target: float = 0.9, languages: list[str] | None = None, current: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, list[int]]:
+    """Per-label thresholds for an objective (f1, language-macro-f1, precision, recall), and the labels for which
+    a precision/recall target was out of reach (they keep `current`)."""
+    if objective == "f1":
+        return tune_thresholds(probs, truth, mask), []
+    current = np.full(truth.shape[1], DEFAULT_THRESHOLD) if current is None else np.asarray(current, dtype=float)
+    out, missed = current.copy(), []
+    for j in range(truth.shape[1]):
+        rows = mask[:, j] > 0
+        if objective == "language-macro-f1":
+            out[j] = language_macro_threshold(probs[rows, j], truth[rows, j], np.asarray(languages)[rows])
+            continue
+        found = target_threshold(probs[rows, j], truth[rows, j], objective, target, current[j])
+        if found is None:
+            missed.append(j)
+        else:
+            out[j] = found
+    return out, missed

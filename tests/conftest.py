@@ -72,3 +72,16 @@ def run_module(module: str, *args: str, env: dict | None = None, timeout: int = 
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
                           env=full_env, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tiny_model_dir, tmp_path_factory) -> Path:
+    """A bundle of the tiny model briefly trained on examples/support_tickets.csv (8 labels, 8 languages)."""
+    from mlc.trainer import train
+    from mlc.training_args import TrainArgs
+
+    folder = tmp_path_factory.mktemp("tiny-bundle") / "bundle"
+    train(TrainArgs(data=str(ROOT / "examples" / "support_tickets.csv"), model=str(tiny_model_dir),
+                    output=str(folder), schedule="joint", epochs=1, max_steps=40, batch_size=16, max_length=32,
+                    learning_rate=1e-3, freeze_embeddings=False))
+    return folder

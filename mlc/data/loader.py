@@ -144,7 +144,7 @@ def _label_names(args: DataArgs, roots: list[Path]) -> list[str] | None:
     return names
 
 
-def _pick(table: Table, explicit: str | None, candidates: tuple[str, ...], what: str, option: str,
+def pick_column(table: Table, explicit: str | None, candidates: tuple[str, ...], what: str, option: str,
           required: bool) -> str | None:
     if explicit:
         if explicit not in table.columns:
@@ -182,11 +182,11 @@ def _read_examples(table: Table, source: Source, args: DataArgs, label_names: li
                    counters: Counter, language_labels: dict[str, set[str]], list_languages: set[str]
                    ) -> list[_Example]:
     if table.has_header or args.text_column:
-        text_col = _pick(table, args.text_column, TEXT_COLUMNS, "text", "text_column (--text-column)", True)
+        text_col = pick_column(table, args.text_column, TEXT_COLUMNS, "text", "text_column (--text-column)", True)
     else:
         text_col = _headerless_text_column(table)
-    id_col = _pick(table, args.id_column, ID_COLUMNS, "id", "id_column", False)
-    lang_col = _pick(table, args.language_column, LANGUAGE_COLUMNS, "language", "language_column", False)
+    id_col = pick_column(table, args.id_column, ID_COLUMNS, "id", "id_column", False)
+    lang_col = pick_column(table, args.language_column, LANGUAGE_COLUMNS, "language", "language_column", False)
     layout: Layout = detect_layout(table, {c for c in (text_col, id_col, lang_col) if c}, args.label_columns,
                                    args.label_column)
     if layout.kind == "list" and not table.has_header and id_col is None:

@@ -1,0 +1,48 @@
+"""The demo bundle behind `Classifier.load("default")` and `python app.py`: the embedded model fine-tuned on
+examples/support_tickets.csv (8 languages, 8 intents), trained on first use and cached by recipe."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from .default_model import cache_root, default_model_dir
+from .errors import ModelError
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "support_tickets.csv"
+# Short enough for a first start of a few minutes on 2 CPU cores (see README: "The demo").
+DEMO_RECIPE = {"schedule": "joint", "epochs": 2.0, "max_length": 64, "batch_size": 16, "learning_rate": 1e-4,
+               "seed": 7}
+
+
+def demo_bundle_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The cache folder of the demo bundle; its name changes with the recipe, the data and the default model."""
+    key = hashlib.sha256(json.dumps(DEMO_RECIPE, sort_keys=True).encode())
+    key.update(default_model_dir(cache_dir).name.encode())
+    if EXAMPLES.is_file():
+        key.update(hashlib.sha256(EXAMPLES.read_bytes()).digest())
+    return cache_root(cache_dir) / "bundles" / f"support-tickets-{key.hexdigest()[:12]}"
+
+
+def ensure_demo_bundle(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The cached demo bundle, trained first if absent (a few minutes on 2 CPU cores)."""
+    from .bundle import BUNDLE_FILE
+
+    folder = demo_bundle_dir(cache_dir)
+    if (folder / BUNDLE_FILE).is_file():
+        return folder
+    if not EXAMPLES.is_file():
+        raise ModelError(f"{EXAMPLES}: the demo data is missing, so the demo bundle cannot be built (hint: run from "
+                         "a clone of the mlc repository, or pass a trained bundle with --model / MLC_MODEL)")
+    from .trainer import train
+    from .training_args import TrainArgs
+
+    print(f"mlc: building the demo bundle (fine-tuning the embedded model on {EXAMPLES.name}; a few minutes on "
+          f"a CPU, once) into {folder}", file=sys.stderr, flush=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    train(TrainArgs(data=str(EXAMPLES), label_column="labels", model="default", output=str(folder),
+                    cache_dir=str(cache_dir) if cache_dir else None, **DEMO_RECIPE))
+    return folder

@@ -1,0 +1,165 @@
+"""The inference API, separate from training:
+
+    from mlc import Classifier
+    clf = Classifier.load("bundle/")          # or "default": the demo bundle built from the embedded model
+    clf.predict_proba(["Mi pedido no llegó"])  # [n_texts, n_labels] probabilities
+    clf.predict(["Mi pedido no llegó"])        # [{"labels": [...], "scores": {label: p}}] with tuned thresholds
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .errors import ConfigError, ModelError
+
+LONG_TEXT_MODES = ("truncate", "window")
+AGGREGATIONS = ("max", "mean")
+
+
+class Classifier:
+    """A loaded bundle: model, tokenizer, labels and tuned thresholds."""
+
+    def __init__(self, model, tokenizer, info: dict[str, Any], device: torch.device, path: Path | None = None):
+        self.model, self.tokenizer, self.info, self.device, self.path = model, tokenizer, info, device, path
+        self.labels: list[str] = list(info["labels"])
+        self.problem: str = info.get("problem", "multi_label")
+        self.max_length: int = int(info.get("max_length") or 512)
+        self.language_labels: dict[str, list[str]] = info.get("language_labels", {})
+        per_label = info["thresholds"]["per_label"]
+        fallback = float(info["thresholds"].get("default", 0.5))
+        self.thresholds = np.array([float(per_label.get(label, fallback)) for label in self.labels])
+
+    @classmethod
+    def load(cls, path: str | os.PathLike = "default", device: str = "auto",
+             cache_dir: str | os.PathLike | None = None) -> Classifier:
+        """Load a bundle folder written by `python -m mlc.train`, or "default" for the demo bundle (fine-tuned
+        from the embedded model on examples/support_tickets.csv, built and cached on first use)."""
+        from .bundle import load_bundle_model
+        from .trainer import pick_device
+
+        if str(path) == "default":
+            from .demo import ensure_demo_bundle
+
+            folder = ensure_demo_bundle(cache_dir)
+        else:
+            folder = Path(path).expanduser()
+            if not folder.is_dir():
+                raise ModelError(f"{folder}: no such bundle folder (hint: train one with python -m mlc.train "
+                                 "--output DIR, or use 'default')")
+        model, tokenizer, info = load_bundle_model(folder)
+        target = pick_device(device)
+        return cls(model.to(target), tokenizer, info, target, folder)
+
+    # ---- scores -----------------------------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 32, long_text: str = "truncate",
+                      stride: int = 64, aggregate: str = "max", progress: bool = False) -> np.ndarray:
+        """Probabilities [len(texts), len(labels)] in input order: sigmoid per label (multi-label) or softmax
+        (single-label). Texts are batched by length with dynamic padding. `long_text="window"` scores overlapping
+        windows of `max_length` tokens, `stride` tokens of overlap, and merges them per label by `aggregate`."""
+        from .text import normalize_text
+
+        if isinstance(texts, str):
+            raise TypeError("predict_proba takes a list of texts, not one string (hint: wrap it: [text])")
+        if long_text not in LONG_TEXT_MODES:
+            raise ConfigError(f"long_text must be one of {', '.join(LONG_TEXT_MODES)}, not {long_text!r}")
+        if aggregate not in AGGREGATIONS:
+            raise ConfigError(f"aggregate must be one of {', '.join(AGGREGATIONS)}, not {aggregate!r}")
+        texts = [normalize_text(t if isinstance(t, str) else "" if t is None else str(t)) for t in texts]
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        window = long_text == "window"
+        if window and not 0 <= stride < self.max_length - 2:
+            raise ConfigError(f"stride must be in [0, {self.max_length - 2}) for max_length {self.max_length}")
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length,
+                                 return_overflowing_tokens=window, stride=stride if window else 0)
+        ids: list[list[int]] = encoded["input_ids"]
+        owner = np.asarray(encoded["overflow_to_sample_mapping"] if window else range(len(texts)))
+        scores = self._score(ids, batch_size, progress)
+        if not window:
+            return scores
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        for i in range(len(texts)):
+            rows = scores[owner == i]
+            out[i] = rows.max(0) if aggregate == "max" else rows.mean(0)
+        return out
+
+    def _score(self, ids: list[list[int]], batch_size: int, progress: bool) -> np.ndarray:
+        self.model.eval()
+        out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
+        order = np.argsort([len(x) for x in ids], kind="stable")[::-1]  # longest first: memory peaks early
+        starts = range(0, len(order), batch_size)
+        if progress:
+            import sys
+
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="predict", unit="batch", file=sys.stderr, dynamic_ncols=True)
+        for start in starts:
+            rows = order[start : start + batch_size]
+            batch = self.tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")
+            logits = self.model(**{k: v.to(self.device) for k, v in batch.items()}).logits.float()
+            probs = torch.softmax(logits, -1) if self.problem == "single_label" else torch.sigmoid(logits)
+            out[rows] = probs.cpu().numpy()
+        return out
+
+    # ---- decisions --------------------------------------------------------------------------------------------
+
+    def resolve_thresholds(self, thresholds: float | Mapping[str, float] | Sequence[float] | None = None
+                           ) -> np.ndarray:
+        """The bundle's tuned thresholds, overridden by one float, a {label: threshold} mapping (others keep the
+        tuned value) or one value per label."""
+        if thresholds is None:
+            return self.thresholds.copy()
+        if isinstance(thresholds, int | float):
+            return np.full(len(self.labels), float(thresholds))
+        if isinstance(thresholds, Mapping):
+            unknown = sorted(set(thresholds) - set(self.labels))
+            if unknown:
+                raise ConfigError(f"thresholds for unknown labels: {', '.join(unknown)} (the bundle's labels: "
+                                  f"{', '.join(self.labels)})")
+            return np.array([float(thresholds.get(label, t)) for label, t in zip(self.labels, self.thresholds)])
+        values = np.asarray(thresholds, dtype=float)
+        if values.shape != (len(self.labels),):
+            raise ConfigError(f"expected {len(self.labels)} thresholds, one per label, got {values.size}")
+        return values
+
+    def decide(self, probs: np.ndarray, thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
+               languages: Sequence[str | None] | None = None) -> np.ndarray:
+        """0/1 decisions [n, labels] from probabilities. Single-label bundles take the arg-max. With `languages`,
+        a label the bundle's training data never annotated in a row's language is not predicted for that row."""
+        probs = np.asarray(probs)
+        if self.problem == "single_label":
+            return np.eye(len(self.labels), dtype=np.int8)[probs.argmax(1)] if len(probs) else \
+                np.zeros((0, len(self.labels)), dtype=np.int8)
+        decided = (probs >= self.resolve_thresholds(thresholds)).astype(np.int8)
+        if languages is not None:
+            decided *= np.array([self.label_mask(lang) for lang in languages], dtype=np.int8).reshape(decided.shape)
+        return decided
+
+    def label_mask(self, language: str | None) -> list[int]:
+        annotated = set(self.language_labels.get(language, self.labels)) if language else set(self.labels)
+        return [int(label in annotated) for label in self.labels]
+
+    def predict(self, texts: Sequence[str], thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
+                languages: Sequence[str | None] | None = None, **options: Any) -> list[dict[str, Any]]:
+        """Per text: {"labels": predicted labels (highest score first), "scores": {label: probability}}.
+        `options` go to `predict_proba` (batch_size, long_text, stride, aggregate, progress)."""
+        probs = self.predict_proba(texts, **options)
+        decided = self.decide(probs, thresholds, languages)
+        results = []
+        for row, chosen in zip(probs, decided):
+            order = np.argsort(-row, kind="stable")
+            results.append({"labels": [self.labels[j] for j in order if chosen[j]],
+                            "scores": {label: float(p) for label, p in zip(self.labels, row)}})
+        return results
+
+    def __repr__(self) -> str:
+        return f"Classifier({str(self.path)!r}, {len(self.labels)} labels, {self.problem}, device={self.device})"

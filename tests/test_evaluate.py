@@ -1,0 +1,115 @@
+"""`python -m mlc.evaluate` through its CLI, on a tiny bundle and on BRIGHTER dev."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from .conftest import run_module
+
+TICKETS = "examples/support_tickets.csv"
+
+
+def test_outputs_and_numbers_agree_with_the_predictions(tiny_bundle, tmp_path):
+    out = tmp_path / "eval"
+    run = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", TICKETS, "--output", str(out),
+                     "--report-format", "json", "--bootstrap", "100")
+    assert run.returncode == 0, run.stderr[-3000:]
+    metrics = json.loads(run.stdout)
+    assert {p.name for p in out.iterdir()} == {"metrics.json", "report.md", "predictions.csv", "plots"}
+    assert {p.name for p in (out / "plots").iterdir()} == {"f1_language_label.png", "precision_recall.png",
+                                                           "f1_threshold.png"}
+    assert json.loads((out / "metrics.json").read_text()) == metrics
+    assert metrics["split"] == "train" and metrics["rows"] == 880  # one file, scored whole
+    labels = metrics["labels"]
+    with (out / "predictions.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    truth = np.array([[label in r["true_labels"].split("|") for label in labels] for r in rows], dtype=int)
+    pred = np.array([[label in r["predicted_labels"].split("|") for label in labels] for r in rows], dtype=int)
+    summary = metrics["overall"]["summary"]
+    assert summary["micro_f1"] == pytest.approx(f1_score(truth, pred, average="micro", zero_division=0), abs=1e-9)
+    assert summary["macro_f1"] == pytest.approx(f1_score(truth, pred, average="macro", zero_division=0), abs=1e-9)
+    low, high = metrics["bootstrap"]["micro_f1"]
+    assert low <= summary["micro_f1"] <= high
+    assert set(metrics["languages"]) == {"ar", "de", "en", "es", "fr", "hi", "ru", "zh"}
+    thresholds = json.loads((tiny_bundle / "thresholds.json").read_text())["per_label"]
+    assert metrics["overall"]["per_label"][labels[0]]["threshold"] == pytest.approx(thresholds[labels[0]])
+    report = (out / "report.md").read_text()
+    assert "## Per language" in report and "![f1_language_label](plots/f1_language_label.png)" in report
+
+    table = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", TICKETS, "--thresholds", "0.5",
+                       "--bootstrap", "0", "--plots", "false")
+    assert table.returncode == 0 and "PER LABEL" in table.stdout and "thresholds: 0.5" in table.stdout
+
+
+def test_tune_thresholds_writes_the_bundle_atomically(tiny_bundle, tmp_path):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    before = json.loads((bundle / "thresholds.json").read_text())
+    run = run_module("mlc.evaluate", "--model", str(bundle), "--data", TICKETS, "--tune-thresholds",
+                     "--report-format", "json", "--bootstrap", "0", "--plots", "false")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "threshold tuning" in run.stderr and "before" in run.stderr
+    after = json.loads((bundle / "thresholds.json").read_text())
+    assert json.loads((bundle / "thresholds.previous.json").read_text()) == before
+    assert after["per_label"] != before["per_label"] and "tuned (f1)" in after["source"]
+    metrics = json.loads(run.stdout)
+    reference = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", TICKETS, "--report-format", "json",
+                           "--bootstrap", "0", "--plots", "false")
+    old = json.loads(reference.stdout)
+    assert metrics["overall"]["summary"]["macro_f1"] >= old["overall"]["summary"]["macro_f1"]
+
+    precise = run_module("mlc.evaluate", "--model", str(bundle), "--data", TICKETS, "--tune-thresholds",
+                         "--tune-objective", "precision", "--target", "0.6", "--report-format", "json",
+                         "--bootstrap", "0", "--plots", "false")
+    assert precise.returncode == 0, precise.stderr[-3000:]
+    for label, m in json.loads(precise.stdout)["overall"]["per_label"].items():
+        if label not in precise.stderr.split("out of reach for")[-1]:
+            assert m["precision"] >= 0.6
+
+
+def test_bad_inputs_exit_2_with_a_clear_line(tiny_bundle, tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("text,labels\nhello,joy\nworld,anger|billing\n", encoding="utf-8")
+    run = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", str(other), "--label-column", "labels")
+    assert run.returncode == 2 and "labels the bundle does not know: anger, joy" in run.stderr
+    assert "Traceback" not in run.stderr
+    missing = run_module("mlc.evaluate", "--model", str(tmp_path / "nope"), "--data", TICKETS)
+    assert missing.returncode == 2 and "no such bundle folder" in missing.stderr
+    split = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", TICKETS, "--split", "test")
+    assert split.returncode == 2 and "--split test: the data has only train" in split.stderr
+
+
+@pytest.fixture(scope="module")
+def brighter_bundle(shared_data, tiny_model_dir, tmp_path_factory):
+    from mlc.trainer import train
+    from mlc.training_args import TrainArgs
+
+    root = tmp_path_factory.mktemp("brighter")
+    (root / "train").mkdir()
+    for lang in ("eng", "deu"):
+        (root / "train" / f"{lang}.csv").symlink_to(shared_data / "brighter" / "train" / f"{lang}.csv")
+    train(TrainArgs(data=str(root / "train"), model=str(tiny_model_dir), output=str(root / "bundle"),
+                    schedule="joint", max_steps=10, max_length=32))
+    return root / "bundle"
+
+
+def test_brighter_dev_per_language_labels(shared_data, brighter_bundle, tmp_path):
+    """English is annotated without `disgust`: it must be n/a there, and counted for German."""
+    dev = shared_data / "brighter" / "dev"
+    data = tmp_path / "dev"
+    data.mkdir()
+    for lang in ("eng", "deu"):
+        (data / f"{lang}.csv").symlink_to(dev / f"{lang}.csv")
+    run = run_module("mlc.evaluate", "--model", str(brighter_bundle), "--data", str(data), "--report-format",
+                     "json", "--bootstrap", "0", "--plots", "false")
+    assert run.returncode == 0, run.stderr[-3000:]
+    metrics = json.loads(run.stdout)
+    assert metrics["language_label_f1"]["eng"].get("disgust") is None
+    assert metrics["languages"]["eng"]["summary"]["labels"] == 5
+    assert metrics["languages"]["deu"]["summary"]["rows"] > 0

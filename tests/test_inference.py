@@ -1,0 +1,75 @@
+"""The inference API: Classifier.load / predict_proba / predict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlc import Classifier
+from mlc.errors import ConfigError, ModelError
+
+TEXTS = ["My card was charged twice for the same order.", "Mi pedido llegó roto y quiero un reembolso.",
+         "我的订单还没有到，请尽快处理。", "Great service!", "طلبي لم يصل بعد، أرجو المساعدة"]
+
+
+@pytest.fixture(scope="module")
+def classifier(tiny_bundle):
+    return Classifier.load(tiny_bundle, device="cpu")
+
+
+def test_batched_scores_equal_one_by_one_in_input_order(classifier):
+    batched = classifier.predict_proba(TEXTS, batch_size=2)
+    single = np.vstack([classifier.predict_proba([text]) for text in TEXTS])
+    assert batched.shape == (len(TEXTS), len(classifier.labels))
+    assert np.allclose(batched, single, atol=1e-5)
+    assert ((batched > 0) & (batched < 1)).all()
+    assert classifier.predict_proba([]).shape == (0, len(classifier.labels))
+
+
+def test_predict_applies_thresholds(classifier):
+    everything = classifier.predict(TEXTS, thresholds=0.0)
+    assert all(r["labels"] and set(r["labels"]) == set(classifier.labels) for r in everything)
+    assert all(r["labels"] == [] for r in classifier.predict(TEXTS, thresholds=1.01))
+    tuned = classifier.predict(TEXTS)
+    probs = classifier.predict_proba(TEXTS)
+    for row, result in zip(probs, tuned):
+        expected = {label for label, p, t in zip(classifier.labels, row, classifier.thresholds) if p >= t}
+        assert set(result["labels"]) == expected
+        assert result["labels"] == sorted(result["labels"], key=lambda label: -result["scores"][label])
+    only = classifier.labels[0]
+    mixed = classifier.predict(TEXTS, thresholds={only: 0.0, **dict.fromkeys(classifier.labels[1:], 1.01)})
+    assert all(r["labels"] == [only] for r in mixed)
+    with pytest.raises(ConfigError, match="unknown labels: nope"):
+        classifier.predict(TEXTS, thresholds={"nope": 0.3})
+    with pytest.raises(ConfigError, match="one per label"):
+        classifier.predict(TEXTS, thresholds=[0.5, 0.5])
+
+
+def test_language_masks_labels_never_annotated_in_that_language(classifier):
+    classifier.language_labels = {**classifier.language_labels, "xx": classifier.labels[:2]}
+    results = classifier.predict(TEXTS[:2], thresholds=0.0, languages=["xx", "en"])
+    assert results[0]["labels"] and set(results[0]["labels"]) <= set(classifier.labels[:2])
+    assert set(results[1]["labels"]) == set(classifier.labels)
+
+
+def test_long_texts_windows(classifier):
+    long_text = " ".join(TEXTS * 6)  # far beyond the bundle's 32 tokens
+    assert classifier.max_length == 32
+    truncated = classifier.predict_proba([long_text, TEXTS[0]])
+    window_max = classifier.predict_proba([long_text, TEXTS[0]], long_text="window", stride=8)
+    window_mean = classifier.predict_proba([long_text, TEXTS[0]], long_text="window", stride=8, aggregate="mean")
+    assert np.allclose(window_max[1], truncated[1], atol=1e-5)  # a short text is one window
+    assert (window_max[0] >= window_mean[0] - 1e-6).all() and not np.allclose(window_max[0], window_mean[0])
+    assert not np.allclose(window_max[0], truncated[0])
+    with pytest.raises(ConfigError, match="stride"):
+        classifier.predict_proba([long_text], long_text="window", stride=40)
+
+
+def test_bad_calls_are_clear(classifier, tmp_path):
+    with pytest.raises(TypeError, match="list of texts"):
+        classifier.predict_proba("one string")
+    with pytest.raises(ModelError, match="no such bundle folder"):
+        Classifier.load(tmp_path / "missing")
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(ModelError, match="not an mlc bundle"):
+        Classifier.load(tmp_path / "plain")
