@@ -1,27 +1,236 @@
-"""The Gradio demo (a Hugging Face Space entry point).
+"""The mlc demo: per-label scores with a threshold slider per label, for text in any language.
 
-The demo (per-label scores with a threshold slider per label) arrives with the demo issue, on top of the training
-and inference API. Until then this entry point builds and verifies the embedded default model offline, so that
-`python app.py` on a fresh machine proves the install, and prints how to inspect the example data.
+    python app.py                      # the demo bundle (built from the embedded model on first start), 127.0.0.1:7860
+    python app.py --model BUNDLE_DIR   # or MLC_MODEL=BUNDLE_DIR python app.py
+    python app.py --share              # a public gradio.live link (needs internet)
+
+Runs as a Hugging Face Space as it stands (README front matter; GRADIO_SERVER_NAME/PORT are honoured). Programmatic
+callers use the `/predict` endpoint, e.g. `gradio_client.Client(URL).predict("text", "auto-detect", None,
+api_name="/predict")`.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from mlc.service import AUTO, DemoService, friendly
+
+EXAMPLES = [
+    ["I was charged twice for my order and I want my money back, please hurry!"],
+    ["Mi paquete no ha llegado y nadie responde. Es inaceptable."],
+    ["Ich kann mich seit gestern nicht mehr in mein Konto einloggen."],
+    ["Merci beaucoup, le service client a été excellent !"],
+    ["لم يصل طلبي بعد، وأريد استرداد المبلغ فوراً"],
+    ["我的订单显示已送达，但我什么都没收到。"],
+    ["मेरा पासवर्ड रीसेट नहीं हो रहा है, कृपया मदद करें।"],
+    ["Приложение вылетает каждый раз, когда я открываю корзину."],
+    ["注文した商品がまだ届きません。返金してください。"],
+    ["Asante sana kwa huduma nzuri, nimefurahi sana!"],
+]
+MAX_BATCH_ROWS = 5000
 
 
-def main() -> int:
+def _labels_text(labels: list[str]) -> str:
+    return ", ".join(labels) if labels else "(none above its threshold)"
+
+
+def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr.Blocks:
+    labels = service.labels
+    with gr.Blocks(title="mlc: multilingual multi-label classification") as demo:
+        gr.Markdown("# mlc: multilingual multi-label text classification\n"
+                    "Type a text in any language: each label gets a probability, and a label is predicted when its "
+                    "probability reaches its threshold. Move a slider to see the predicted set change.")
+        status = gr.Markdown(service.status(), elem_id="status")
+        timer = gr.Timer(2.0, active=not service.ready)
+        probs_state = gr.State(None)
+        language_state = gr.State(None)
+
+        with gr.Tab("Classify"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    text = gr.Textbox(label="Text (any language)", lines=4, elem_id="text",
+                                      placeholder="Paste a message, a review, a post...")
+                    language = gr.Dropdown([AUTO, *service.languages()], value=AUTO, label="Language",
+                                           info="auto-detect, or say which language the text is in")
+                    button = gr.Button("Classify", variant="primary", elem_id="classify")
+                    note = gr.Markdown(elem_id="note")
+                    gr.Examples(EXAMPLES, inputs=[text], label="Examples in 10 languages")
+                with gr.Column(scale=3):
+                    predicted = gr.Textbox(label="Predicted labels", interactive=False, elem_id="predicted")
+                    language_out = gr.Markdown(elem_id="language")
+                    scores = gr.Label(label="Probability per label", num_top_classes=len(labels), elem_id="scores")
+            with gr.Accordion("Thresholds (one per label; start at the bundle's tuned values)", open=True):
+                with gr.Row():
+                    sliders = [gr.Slider(0.0, 1.0, value=t, step=0.01, label=label, elem_id=f"threshold-{i}",
+                                         min_width=160)
+                               for i, (label, t) in enumerate(zip(labels, service.tuned_thresholds()))]
+                reset = gr.Button("Reset to the tuned thresholds", size="sm", elem_id="reset")
+
+        with gr.Tab("Batch"):
+            gr.Markdown(f"Upload a CSV, TSV, JSONL or TXT file (one text per line); up to {max_batch_rows:,} rows "
+                        "are labelled with the current sliders.")
+            with gr.Row():
+                upload = gr.File(label="File", file_types=[".csv", ".tsv", ".jsonl", ".json", ".txt"])
+                text_column = gr.Textbox(label="Text column", placeholder="blank: detected (text, sentence, ...)")
+            run_batch = gr.Button("Label the file", variant="primary")
+            batch_note = gr.Markdown()
+            download = gr.File(label="Predictions (CSV)")
+            preview = gr.Dataframe(label="First rows", wrap=True)
+
+        with gr.Tab("Report"):
+            report = gr.Markdown("The validation report appears when the model is ready.")
+            plots = gr.Gallery(label="Plots", columns=3, height="auto")
+            with gr.Accordion("Model card", open=False):
+                card = gr.Markdown()
+
+        # ---- events -------------------------------------------------------------------------------------------
+
+        def classify(text_value, language_value, *thresholds):
+            try:
+                scored = service.score(text_value, language_value)
+            except Exception as error:
+                raise gr.Error(friendly(error)) from None
+            chosen = service.decide(scored.probs, list(thresholds), scored.language)
+            shown = f"Language: **{scored.language or 'not among the bundle languages'}**"
+            if scored.detected:
+                shown += f" (detected `{scored.detected}`)"
+            return ({label: float(p) for label, p in zip(service.labels, scored.probs)}, _labels_text(chosen),
+                    shown, scored.note, scored.probs.tolist(), scored.language)
+
+        outputs = [scores, predicted, language_out, note, probs_state, language_state]
+        button.click(classify, [text, language, *sliders], outputs, api_visibility="private")
+        text.submit(classify, [text, language, *sliders], outputs, api_visibility="private")
+
+        def redecide(probs, language_value, *thresholds):
+            if probs is None or not service.ready:
+                return gr.update()
+            return _labels_text(service.decide(np.asarray(probs), list(thresholds), language_value))
+
+        for slider in sliders:
+            slider.change(redecide, [probs_state, language_state, *sliders], predicted, api_visibility="private",
+                          queue=False)
+        reset.click(lambda: service.tuned_thresholds(), None, sliders, api_visibility="private", queue=False)
+
+        def refresh():
+            if not service.ready:
+                return [service.status(), gr.update(), gr.Timer(active=service.error is None),
+                        *[gr.update()] * (len(sliders) + 3)]
+            report_md, images, card_md = _report(service)
+            return [service.status(), gr.update(choices=[AUTO, *service.languages()]), gr.Timer(active=False),
+                    *service.tuned_thresholds(), report_md, images, card_md]
+
+        refresh_outputs = [status, language, timer, *sliders, report, plots, card]
+        timer.tick(refresh, None, refresh_outputs, api_visibility="private", queue=False)
+        demo.load(refresh, None, refresh_outputs, api_visibility="private", queue=False)
+
+        def label_file(file, column, *thresholds):
+            try:
+                return _label_file(service, file, column, list(thresholds), max_batch_rows)
+            except Exception as error:
+                raise gr.Error(friendly(error)) from None
+
+        run_batch.click(label_file, [upload, text_column, *sliders], [download, preview, batch_note],
+                        api_visibility="private")
+
+        def predict(text: str, language: str = AUTO, thresholds: dict | None = None) -> dict:
+            """Scores for one text: {labels, scores, thresholds, language, detected_language, note}. `thresholds`
+            overrides the tuned ones per label, e.g. {"refund": 0.3}."""
+            try:
+                return service.predict(text, language, thresholds)
+            except Exception as error:
+                raise gr.Error(friendly(error)) from None
+
+        gr.api(predict, api_name="predict")
+    return demo
+
+
+def _report(service: DemoService) -> tuple[str, list, str]:
+    from PIL import Image
+
+    folder = Path(str(service.classifier.path))
+    evaluation = folder / "evaluation"
+    text = (evaluation / "report.md").read_text("utf-8") if (evaluation / "report.md").is_file() else \
+        "This bundle has no validation report (it was trained without a validation split)."
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("!["))
+    images = [(Image.open(path).copy(), path.stem.replace("_", " "))
+              for path in sorted((evaluation / "plots").glob("*.png"))] if (evaluation / "plots").is_dir() else []
+    card = (folder / "README.md").read_text("utf-8") if (folder / "README.md").is_file() else ""
+    return text, images, card
+
+
+def _label_file(service: DemoService, file, column: str, thresholds: list[float], max_rows: int):
+    from mlc.errors import ConfigError
+    from mlc.inference_args import PredictArgs
+    from mlc.predict import read_inputs, write_outputs
+
+    if file is None:
+        raise ConfigError("upload a file first")
+    path = file if isinstance(file, str) else file.name
+    records, texts, languages, columns = read_inputs(PredictArgs(input=path, text_column=column.strip() or None))
+    note = ""
+    if len(texts) > max_rows:
+        note = f"The file has {len(texts):,} rows; the first {max_rows:,} were labelled."
+        records, texts, languages = records[:max_rows], texts[:max_rows], languages[:max_rows]
+    clf = service.require()
+    keep = [i for i, t in enumerate(texts) if t.strip()]
+    results = [{"labels": [], "scores": dict.fromkeys(clf.labels)} for _ in texts]
+    if keep:
+        found = clf.predict([texts[i] for i in keep], thresholds=thresholds,
+                            languages=[languages[i] for i in keep] if any(languages) else None)
+        for i, result in zip(keep, found):
+            results[i] = result
+    out = Path(tempfile.mkdtemp(prefix="mlc-batch-")) / f"{Path(path).stem}-predictions.csv"
+    write_outputs(str(out), records, columns, results, clf.labels)
+    import pandas as pd
+
+    preview = pd.read_csv(out, nrows=20)
+    empty = len(texts) - len(keep)
+    summary = f"Labelled {len(keep):,} rows" + (f"; {empty:,} empty rows got no labels" if empty else "") + "."
+    return str(out), preview, " ".join(x for x in (summary, note) if x)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=os.environ.get("MLC_MODEL", "default"),
+                        help="A bundle folder written by python -m mlc.train, or default (the demo bundle, built "
+                             "from the embedded model on first start and cached) [env MLC_MODEL]")
+    parser.add_argument("--cache-dir", default=None, help="Cache of the default model and demo bundle "
+                                                          "[env MLC_CACHE_DIR, else ~/.cache/mlc]")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                        help="Address to listen on; 0.0.0.0 for every interface [env GRADIO_SERVER_NAME]")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+                        help="Port [env GRADIO_SERVER_PORT, default 7860]")
+    parser.add_argument("--share", action="store_true", help="Also create a public gradio.live link (needs internet)")
+    parser.add_argument("--max-chars", type=int, default=2000, help="Longest text classified; longer input is "
+                                                                     "cut, with a message [default 2000]")
+    parser.add_argument("--concurrency", type=int, default=2, help="Requests run at once; others queue [default 2]")
+    parser.add_argument("--queue-size", type=int, default=64, help="Requests that may wait [default 64]")
+    parser.add_argument("--max-batch-rows", type=int, default=MAX_BATCH_ROWS, help="Rows labelled per uploaded file")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
     from mlc.cli import run_cli
-    from mlc.encoders import resolve_model
 
     def _run(_argv) -> int:
-        path = resolve_model("default")
-        print(f"mlc: the embedded default model is ready in {path}")
-        print("mlc: the Gradio demo is not built yet; try: python -m mlc.data --data examples/support_tickets.csv")
+        args = parse_args(argv)
+        service = DemoService(args.model, args.cache_dir, args.max_chars).start(background=True)
+        demo = build_demo(service, args.max_batch_rows)
+        demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
+        demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size="20mb",
+                    footer_links=["api"])
         return 0
 
-    return run_cli(_run, sys.argv[1:])
+    return run_cli(_run, argv)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

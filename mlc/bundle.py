@@ -6,6 +6,7 @@
     tokenizer files                    save_pretrained
     mlc.json                           labels, per-language label sets, pooling, problem, max_length
     thresholds.json                    a threshold per label and a global fallback
+    evaluation/                        the validation report: metrics.json, report.md, plots/*.png
     metrics.json                       validation metrics per stage and language
     training_args.json, train-log.jsonl, README.md (model card)
 """
@@ -24,11 +25,13 @@ import numpy as np
 from . import modeling
 from .atomic import atomic_folder
 from .errors import ModelError
+from .evaluation import align
 from .thresholds import DEFAULT_THRESHOLD, tune_thresholds
 
 BUNDLE_FILE = "mlc.json"
 MODELING_FILE = "modeling_mlc.py"
 THRESHOLDS_FILE = "thresholds.json"
+EVALUATION_DIR = "evaluation"
 
 
 def _write_json(path: Path, payload: Any) -> None:
@@ -47,13 +50,17 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
 
         thresholds = {"default": DEFAULT_THRESHOLD, "per_label": dict.fromkeys(data.labels, DEFAULT_THRESHOLD),
                       "source": "default 0.5"}
-        if args.problem == "multi_label" and "validation" in data.splits:
+        if "validation" in data.splits:
             probs = trainer.predict_proba(model, result.tokenizer, "validation")
-            truth = np.array(list(data["validation"]["labels"]))
-            mask = np.array([data.label_mask(lang) for lang in list(data["validation"]["language"])])
-            tuned = tune_thresholds(probs, truth, mask)
-            thresholds.update(per_label={label: round(float(t), 6) for label, t in zip(data.labels, tuned)},
-                              source="per-label F1 maximum on the validation split")
+            rows = align(data, ["validation"], data.labels, "validation")
+            tuned = np.full(len(data.labels), DEFAULT_THRESHOLD)
+            if args.problem == "multi_label":
+                tuned = tune_thresholds(probs, rows.truth, rows.mask)
+                thresholds.update(per_label={label: round(float(t), 6) for label, t in zip(data.labels, tuned)},
+                                  source="per-label F1 maximum on the validation split")
+                rows.notes.append("the thresholds were tuned on these same validation rows, so these scores are "
+                                  "optimistic; evaluate on held-out data with python -m mlc.evaluate")
+            _write_evaluation(tmp / EVALUATION_DIR, data.labels, args.problem, rows, probs, tuned)
         _write_json(tmp / THRESHOLDS_FILE, thresholds)
         _write_json(tmp / BUNDLE_FILE, {
             "format": 1, "labels": data.labels, "language_labels": data.language_labels, "pooling": args.pooling,
@@ -69,6 +76,22 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
             shutil.copyfile(log_path, tmp / "train-log.jsonl")
         (tmp / "README.md").write_text(_model_card(args, data, result, summary), "utf-8")
     return output
+
+
+def _write_evaluation(folder: Path, labels: list[str], problem: str, rows, probs: np.ndarray,
+                      thresholds: np.ndarray) -> None:
+    """The validation report every bundle carries (the demo's Report tab shows it)."""
+    from .evaluation import Evaluation, compute_metrics
+    from .report import markdown_report, write_plots
+
+    pred = (np.eye(len(labels), dtype=np.int8)[probs.argmax(1)] if problem == "single_label"
+            else (probs >= thresholds).astype(np.int8))
+    metrics = compute_metrics(labels, problem, rows, probs, pred, thresholds, bootstrap=200)
+    metrics.update(model="this bundle", thresholds_source="the bundle's thresholds.json")
+    folder.mkdir()
+    images = write_plots(Evaluation(metrics, probs, pred, thresholds, rows, labels), folder / "plots")
+    _write_json(folder / "metrics.json", metrics)
+    (folder / "report.md").write_text(markdown_report(metrics, images), "utf-8")
 
 
 def _model_card(args, data, result, summary: dict) -> str:

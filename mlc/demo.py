@@ -13,9 +13,12 @@ from .default_model import cache_root, default_model_dir
 from .errors import ModelError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "support_tickets.csv"
-# Short enough for a first start of a few minutes on 2 CPU cores (see README: "The demo").
-DEMO_RECIPE = {"schedule": "joint", "epochs": 2.0, "max_length": 64, "batch_size": 16, "learning_rate": 1e-4,
-               "seed": 7}
+# About 3 minutes on 2 CPU cores, so a first start stays short (see README, "The demo"). Measured on this data:
+# lr 1e-4, 2 epochs, nothing frozen gave validation macro-F1 0.33; lr 2e-4, 3 epochs, 4 frozen layers 0.65 (438 s
+# under load); this recipe 0.88 (micro 0.97) in 169 s: freezing the lower half makes each step cheaper and the
+# higher learning rates converge within 3 epochs.
+DEMO_RECIPE = {"schedule": "joint", "epochs": 3.0, "max_length": 64, "batch_size": 16, "learning_rate": 3e-4,
+               "head_lr": 3e-3, "freeze_layers": 6, "seed": 7}
 
 
 def demo_bundle_dir(cache_dir: str | os.PathLike | None = None) -> Path:
@@ -25,6 +28,14 @@ def demo_bundle_dir(cache_dir: str | os.PathLike | None = None) -> Path:
     if EXAMPLES.is_file():
         key.update(hashlib.sha256(EXAMPLES.read_bytes()).digest())
     return cache_root(cache_dir) / "bundles" / f"support-tickets-{key.hexdigest()[:12]}"
+
+
+def demo_labels() -> tuple[list[str], list[str]]:
+    """The demo bundle's labels and languages, known before it is trained (from the example data)."""
+    from .data import load_data
+
+    data = load_data(str(EXAMPLES), label_column="labels", validation_size=0)
+    return data.labels, data.languages
 
 
 def ensure_demo_bundle(cache_dir: str | os.PathLike | None = None) -> Path:

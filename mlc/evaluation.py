@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_file, atomic_folder
-from .data import load_data
+from .data import MultiLabelData, load_data
 from .data.loader import DataWarning
 from .errors import ConfigError, DataError
 from .inference import Classifier
@@ -60,11 +60,15 @@ def load_evaluation_data(args: EvaluateArgs, labels: list[str]) -> EvaluationDat
         warnings.simplefilter("ignore", DataWarning)  # "never occurs in training" means nothing here
         data = load_data(args)
     split = pick_split(list(data.splits), args.split)
-    parts = list(data.splits) if split == "all" else [split]
     unknown = [label for label in data.labels if label not in labels]
     if unknown:
         raise DataError(f"the data has labels the bundle does not know: {', '.join(unknown)}", path=args.data,
                         hint=f"the bundle's labels are {', '.join(labels)}; rename or drop the others")
+    return align(data, list(data.splits) if split == "all" else [split], labels, split)
+
+
+def align(data: MultiLabelData, parts: list[str], labels: list[str], name: str) -> EvaluationData:
+    """Rows of `parts` with truth and annotation mask over `labels` (a superset of the data's labels)."""
     index = [labels.index(label) for label in data.labels]
     ids, texts, languages, rows = [], [], [], []
     for part in parts:
@@ -75,15 +79,15 @@ def load_evaluation_data(args: EvaluateArgs, labels: list[str]) -> EvaluationDat
     truth = np.zeros((len(ids), len(labels)), dtype=np.int8)
     if rows:
         truth[:, index] = np.asarray(rows, dtype=np.int8)
-    annotated = {lang: {labels.index(x) for x in names} for lang, names in data.language_labels.items()}
+    annotated = {lang: [labels.index(x) for x in names] for lang, names in data.language_labels.items()}
     mask = np.zeros_like(truth)
     for i, language in enumerate(languages):
-        mask[i, list(annotated.get(language, index))] = 1
+        mask[i, annotated.get(language, index)] = 1
     notes = []
     absent = [label for label in labels if label not in data.labels]
     if absent:
         notes.append(f"bundle labels absent from the data, left out of every score: {', '.join(absent)}")
-    return EvaluationData(ids, texts, languages, truth, mask, split, notes)
+    return EvaluationData(ids, texts, languages, truth, mask, name, notes)
 
 
 def read_thresholds(spec: str, classifier: Classifier) -> np.ndarray:

@@ -60,10 +60,11 @@ class Classifier:
 
     @torch.inference_mode()
     def predict_proba(self, texts: Sequence[str], batch_size: int = 32, long_text: str = "truncate",
-                      stride: int = 64, aggregate: str = "max", progress: bool = False) -> np.ndarray:
+                      stride: int | None = None, aggregate: str = "max", progress: bool = False) -> np.ndarray:
         """Probabilities [len(texts), len(labels)] in input order: sigmoid per label (multi-label) or softmax
         (single-label). Texts are batched by length with dynamic padding. `long_text="window"` scores overlapping
-        windows of `max_length` tokens, `stride` tokens of overlap, and merges them per label by `aggregate`."""
+        windows of `max_length` tokens, `stride` tokens of overlap (default a quarter of max_length), and merges them
+        per label by `aggregate`."""
         from .text import normalize_text
 
         if isinstance(texts, str):
@@ -76,6 +77,7 @@ class Classifier:
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         window = long_text == "window"
+        stride = self.max_length // 4 if stride is None else stride
         if window and not 0 <= stride < self.max_length - 2:
             raise ConfigError(f"stride must be in [0, {self.max_length - 2}) for max_length {self.max_length}")
         encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length,

@@ -23,7 +23,8 @@ class InferenceArgs:
     batch_size: int = _opt(32, "Texts per forward pass (texts are sorted by length and padded per batch).")
     long_text: str = _opt("truncate", "Texts over the bundle's max_length: truncate, or window (score overlapping "
                                       "windows and merge them per label).", choices=LONG_TEXT_MODES)
-    stride: int = _opt(64, "Tokens shared by consecutive windows with --long-text window.")
+    stride: int | None = _opt(None, "Tokens shared by consecutive windows with --long-text window (default: a "
+                                    "quarter of the bundle's max_length).")
     aggregate: str = _opt("max", "How window scores merge per label: max or mean.", choices=AGGREGATIONS)
     thresholds: str = _opt("bundle", "Decision thresholds: bundle (tuned per label at training), a number for "
                                      "every label, or a JSON file {label: threshold} (others keep the bundle's).")

@@ -1,0 +1,146 @@
+"""The Gradio demo through its public surfaces: the HTTP API with gradio_client, and a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, *args: str, ready_timeout: float = 120, log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = log
+        self.process = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port), *args], cwd=ROOT,
+                                        stdout=log.open("w"), stderr=subprocess.STDOUT,
+                                        env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+        from gradio_client import Client
+
+        deadline = time.time() + ready_timeout
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"app.py exited with {self.process.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                self.client = Client(self.url, verbose=False)
+                break
+            except Exception:
+                if time.time() > deadline:
+                    raise AssertionError(f"app.py did not answer in {ready_timeout} s:\n{log.read_text()[-3000:]}") from None
+                time.sleep(1)
+        while True:  # the page is up at once; the model loads (or the demo bundle builds) in the background
+            try:
+                self.client.predict("hello", "auto-detect", None, api_name="/predict")
+                return
+            except Exception as error:
+                if "still being prepared" not in str(error) or time.time() > deadline:
+                    raise
+                time.sleep(2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tiny_bundle, tmp_path_factory):
+    s = Server("--model", str(tiny_bundle), "--max-chars", "300",
+               log=tmp_path_factory.mktemp("app") / "app.log")
+    yield s
+    s.stop()
+
+
+def test_api_predicts_in_three_languages_with_thresholds(server, tiny_bundle):
+    from mlc import Classifier
+
+    clf = Classifier.load(tiny_bundle)
+    texts = {"en": "My card was charged twice for the same order.",
+             "es": "Mi pedido llegó roto y quiero un reembolso.",
+             "zh": "我的订单还没有到，请尽快处理。"}
+    for language, text in texts.items():
+        result = server.client.predict(text, "auto-detect", None, api_name="/predict")
+        expected = clf.predict_proba([text])[0]
+        assert [result["scores"][label] for label in clf.labels] == pytest.approx(expected, abs=1e-5)
+        assert set(result["labels"]) == {label for label, p, t in zip(clf.labels, expected, clf.thresholds)
+                                         if p >= t}
+        assert result["detected_language"] == language
+        assert result["language"] == language  # the bundle was trained on en, es, zh, ...
+        first, second = clf.labels[:2]
+        forced = server.client.predict(text, language, {first: 0.0, second: 1.0}, api_name="/predict")
+        assert first in forced["labels"] and second not in forced["labels"]
+        assert forced["thresholds"][first] == 0.0
+
+
+def test_api_long_and_empty_inputs(server):
+    long = server.client.predict("My parcel is late. " * 100, "en", None, api_name="/predict")
+    assert "only the first 300 were classified" in long["note"]
+    with pytest.raises(Exception, match="the text is empty"):
+        server.client.predict("   ", "auto-detect", None, api_name="/predict")
+    with pytest.raises(Exception, match="unknown labels: nope"):
+        server.client.predict("hello", "en", {"nope": 0.2}, api_name="/predict")
+    # the app keeps serving after failed requests
+    assert server.client.predict("hello again", "en", None, api_name="/predict")["scores"]
+
+
+def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, tiny_bundle, tmp_path):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium for this test")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); CI installs it")
+    from playwright.sync_api import expect, sync_playwright
+
+    from mlc import Classifier
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                          "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.goto(server.url)
+        page.locator("#text textarea").fill("Mi pedido llegó roto y quiero un reembolso.")
+        page.locator("#classify").click()
+        predicted = page.locator("#predicted textarea")
+        expect(page.locator("#language")).to_contain_text("es", timeout=60_000)
+        expect(predicted).not_to_have_value("", timeout=30_000)
+        before = predicted.input_value()
+        labels = Classifier.load(tiny_bundle).labels
+        # Threshold 0 on a label outside the predicted set: it must join it, without running the model again.
+        index = next(i for i, label in enumerate(labels) if label not in before.split(", "))
+        box = page.locator(f"#threshold-{index} input[type=number]")
+        box.fill("0")
+        box.press("Enter")
+        expect(predicted).not_to_have_value(before, timeout=30_000)
+        assert labels[index] in predicted.input_value().split(", ")
+        # Threshold 1 on every label: nothing is predicted.
+        for i in range(len(labels)):
+            box = page.locator(f"#threshold-{i} input[type=number]")
+            box.fill("1")
+            box.press("Enter")
+        expect(predicted).to_have_value("(none above its threshold)", timeout=30_000)
+        page.locator("#reset").click()
+        expect(predicted).to_have_value(before, timeout=30_000)
+        shot = tmp_path / "demo.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        if os.environ.get("MLC_SCREENSHOT_DIR"):
+            shutil.copy(shot, Path(os.environ["MLC_SCREENSHOT_DIR"]) / "demo.png")
+        browser.close()
