@@ -34,7 +34,7 @@ def brighter_texts(folder: Path, per_language: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     texts = []
     for path in sorted(folder.glob("*.csv")):
-        rows = [str(r["text"]) for r in read_table(path).rows]
+        rows = [str(r["text"]) for r in read_table(path, header=True).rows]
         texts += rng.sample(rows, min(per_language, len(rows))) if per_language else rows
     return texts
 

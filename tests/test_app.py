@@ -31,8 +31,16 @@ class Server:
         self.process = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port), *args], cwd=ROOT,
                                         stdout=log.open("w"), stderr=subprocess.STDOUT,
                                         env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+        try:
+            self._wait(ready_timeout)
+        except BaseException:
+            self.stop()  # never leave a server behind
+            raise
+
+    def _wait(self, ready_timeout: float) -> None:
         from gradio_client import Client
 
+        log = self.log
         deadline = time.time() + ready_timeout
         while True:
             if self.process.poll() is not None:
@@ -144,3 +152,19 @@ def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, 
         if os.environ.get("MLC_SCREENSHOT_DIR"):
             shutil.copy(shot, Path(os.environ["MLC_SCREENSHOT_DIR"]) / "demo.png")
         browser.close()
+
+
+def test_default_demo_starts_offline_and_labels_sensibly(tmp_path):
+    """The main job: `python app.py` with no options serves the demo bundle, building it on first start."""
+    s = Server(ready_timeout=900, log=tmp_path / "app.log")
+    try:
+        refund = s.client.predict("I want a refund for the broken headphones, please return my money.",
+                                  "auto-detect", None, api_name="/predict")
+        delivery = s.client.predict("Mi paquete no ha llegado todavía, ¿dónde está mi envío?", "auto-detect", None,
+                                    api_name="/predict")
+        account = s.client.predict("我无法登录我的账户，密码错误。", "auto-detect", None, api_name="/predict")
+    finally:
+        s.stop()
+    assert "refund" in refund["labels"], refund
+    assert "delivery" in delivery["labels"] and delivery["language"] == "es", delivery
+    assert "account" in account["labels"] and account["language"] == "zh", account

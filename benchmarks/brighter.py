@@ -1,0 +1,236 @@
+"""BRIGHTER (SemEval-2025 Task 11, track A) on dev: mlc recipes against a TF-IDF baseline and the published numbers.
+
+Trains on BRIGHTER train of the chosen languages (validation: a stratified 10% of train, so dev stays unseen),
+scores dev per language with the official metric (macro-F1 over the language's own labels) and micro-F1, and writes
+a table beside the published test-set numbers (dev is the proxy; test is held out). Every variant's thresholds are
+scored three ways on dev: 0.5, per-label tuned on validation (the bundle's), and one global threshold tuned on
+validation. Usage:
+
+  python benchmarks/brighter.py --quick                                  # 4 languages, the default recipe
+  python benchmarks/brighter.py --languages eng,deu,esp,ron --variants joint,per-language-then-joint
+  python benchmarks/brighter.py --all --config examples/brighter.yaml    # all 28 languages
+
+Variants are named options of `TrainArgs` on top of --config: `joint`, `per-language-then-joint`, or
+`name:key=value;key=value` (e.g. `lr3e-4:learning_rate=3e-4`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mlc.data import load_data  # noqa: E402
+from mlc.metrics import f1_scores  # noqa: E402
+from mlc.thresholds import DEFAULT_THRESHOLD  # noqa: E402
+
+BRIGHTER = ROOT.parent / "shared" / "data" / "brighter"
+QUICK = ["eng", "deu", "esp", "ron"]
+# Table 5 of Muhammad et al. 2025 (test macro-F1, %), from ../shared/data/README.md: (LaBSE, RemBERT, best of 5).
+PUBLISHED = {
+    "afr": (30.76, 37.14, 37.14), "arq": (45.46, 41.41, 45.46), "ary": (45.81, 47.16, 47.16),
+    "chn": (53.47, 53.08, 58.48), "deu": (55.02, 64.23, 64.23), "eng": (64.24, 70.83, 70.83),
+    "esp": (72.88, 77.44, 77.44), "hau": (58.49, 59.55, 59.55), "hin": (75.25, 85.51, 85.51),
+    "ibo": (45.90, 47.90, 47.90), "kin": (50.64, 46.29, 50.64), "mar": (80.76, 82.20, 82.20),
+    "pcm": (51.30, 55.50, 55.50), "ptbr": (42.60, 42.57, 42.60), "ptmz": (36.95, 45.91, 45.91),
+    "ron": (69.79, 76.23, 76.23), "rus": (75.62, 83.77, 83.77), "sun": (36.93, 37.31, 37.31),
+    "swa": (27.53, 22.65, 27.53), "swe": (49.23, 51.98, 51.98), "tat": (57.71, 53.94, 57.71),
+    "ukr": (50.07, 53.45, 53.45), "vmw": (21.13, 12.14, 21.13), "yor": (32.55, 9.22, 32.55),
+}
+
+
+def data_view(languages: list[str], folder: Path) -> Path:
+    """A folder of symlinks train/<lang>.csv and dev/<lang>.csv into ../shared (read in place, never copied)."""
+    for split in ("train", "dev"):
+        (folder / split).mkdir(parents=True, exist_ok=True)
+        for lang in languages:
+            (folder / split / f"{lang}.csv").symlink_to(BRIGHTER / split / f"{lang}.csv")
+    return folder
+
+
+def per_language(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: np.ndarray) -> dict:
+    out = {}
+    for lang in sorted(set(languages)):
+        rows = languages == lang
+        macro, micro = f1_scores(truth[rows], pred[rows], mask[rows])
+        out[lang] = {"macro_f1": macro, "micro_f1": micro}
+    return out
+
+
+def global_threshold(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: np.ndarray) -> float:
+    """The single threshold maximising the mean over languages of macro-F1 (a low-variance alternative)."""
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    scores = [np.mean([m["macro_f1"] for m in per_language((probs >= t).astype(int), truth, mask,
+                                                           languages).values()]) for t in grid]
+    return float(grid[int(np.argmax(scores))])
+
+
+def tfidf_baseline(data) -> np.ndarray:
+    """TF-IDF of word 1-2-grams and character 2-5-grams, one-vs-rest logistic regression, per language; dev
+    probabilities. Labels without both classes in a language's train get probability 0."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    train_lang, dev_lang = np.array(list(data["train"]["language"])), np.array(list(data["test"]["language"]))
+    train_text, dev_text = np.array(list(data["train"]["text"])), np.array(list(data["test"]["text"]))
+    train_y = np.array(list(data["train"]["labels"]))
+    probs = np.zeros((len(dev_text), len(data.labels)))
+    for lang in sorted(set(dev_lang)):
+        tr, de = train_lang == lang, dev_lang == lang
+        words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+                                max_features=200_000)
+        x_train = hstack([words.fit_transform(train_text[tr]), chars.fit_transform(train_text[tr])]).tocsr()
+        x_dev = hstack([words.transform(dev_text[de]), chars.transform(dev_text[de])]).tocsr()
+        for j in range(len(data.labels)):
+            y = train_y[tr, j]
+            if y.min() == y.max():
+                continue
+            model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+            probs[de, j] = model.fit(x_train, y).predict_proba(x_dev)[:, 1]
+    return probs
+
+
+def parse_variant(spec: str) -> tuple[str, dict]:
+    if ":" not in spec:
+        return spec, {"schedule": spec}
+    name, options = spec.split(":", 1)
+    values = {}
+    for item in options.split(";"):
+        key, value = item.split("=", 1)
+        try:
+            values[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            values[key.strip()] = value
+    return name, values
+
+
+def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, data) -> dict:
+    from mlc import Classifier
+    from mlc.evaluation import align
+    from mlc.trainer import train
+    from mlc.training_args import TrainArgs
+
+    output = work / f"bundle-{name}"
+    started = time.perf_counter()
+    train(TrainArgs(**{**base, **options, "data": str(view / "train"), "output": str(output)}))
+    seconds = time.perf_counter() - started
+    clf = Classifier.load(output)
+    dev = align(data, ["test"], clf.labels, "dev")
+    languages = np.asarray(dev.languages)
+    dev_probs = clf.predict_proba(dev.texts, batch_size=64)
+    validation = load_data(str(view / "train"), validation_size=base.get("validation_size", 0.1),
+                           seed=base.get("seed", 42))
+    val = align(validation, ["validation"], clf.labels, "validation")
+    val_probs = clf.predict_proba(val.texts, batch_size=64)
+    shared = global_threshold(val_probs, val.truth, val.mask, np.asarray(val.languages))
+    results = {}
+    for rule, thresholds in (("0.5", np.full(len(clf.labels), DEFAULT_THRESHOLD)),
+                             ("per-label", clf.thresholds), (f"global {shared:.2f}", np.full(len(clf.labels), shared))):
+        results[rule] = per_language((dev_probs >= thresholds).astype(int), dev.truth, dev.mask, languages)
+    return {"name": name, "options": options, "train_seconds": seconds, "dev": results,
+            "validation_by_stage": json.loads((output / "metrics.json").read_text())["validation_by_stage"]}
+
+
+def mean(values) -> float:
+    values = list(values)
+    return float(np.mean(values)) if values else float("nan")
+
+
+def markdown(languages: list[str], baseline: dict, runs: list[dict], command: str, machine: str, wall: float) -> str:
+    lines = [f"`{command}`", "", f"Machine: {machine}. Wall time {wall / 60:.1f} min in all. Dev macro-F1 (%) per "
+             "language (BRIGHTER's metric: macro over the language's own labels); published numbers are on test.",
+             ""]
+    columns = ["lang", "LaBSE (pub.)", "RemBERT (pub.)", "best of 5 (pub.)", "TF-IDF + LR"]
+    for run in runs:
+        for rule in run["dev"]:
+            columns.append(f"{run['name']}, thr {rule}")
+    lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for lang in languages:
+        pub = PUBLISHED.get(lang)
+        cells = [lang, *(f"{v:.1f}" for v in pub)] if pub else [lang, "", "", ""]
+        cells.append(f"{100 * baseline[lang]['macro_f1']:.1f}")
+        for run in runs:
+            cells += [f"{100 * res[lang]['macro_f1']:.1f}" for res in run["dev"].values()]
+        lines.append("| " + " | ".join(cells) + " |")
+    published = [lang for lang in languages if lang in PUBLISHED]
+    cells = [f"**mean ({len(languages)})**", *(f"{mean(PUBLISHED[lang][i] for lang in published):.1f}"
+                                               if len(published) == len(languages) else "" for i in range(3)),
+             f"{100 * mean(baseline[lang]['macro_f1'] for lang in languages):.1f}"]
+    for run in runs:
+        cells += [f"**{100 * mean(res[lang]['macro_f1'] for lang in languages):.1f}**" for res in run["dev"].values()]
+    lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Micro-F1 (%) with the bundle's per-label thresholds: " + "; ".join(
+        f"{run['name']} " + ", ".join(f"{lang} {100 * run['dev']['per-label'][lang]['micro_f1']:.1f}"
+                                      for lang in languages) for run in runs) + ".", "",
+              "Training wall time: " + ", ".join(f"{run['name']} {run['train_seconds'] / 60:.1f} min" for run in runs)
+              + ". Options: " + "; ".join(f"{run['name']} `{json.dumps(run['options'])}`" for run in runs) + "."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--languages", help="comma-separated BRIGHTER codes")
+    parser.add_argument("--quick", action="store_true", help=f"the 4 languages {','.join(QUICK)}")
+    parser.add_argument("--all", action="store_true", help="all 28 languages")
+    parser.add_argument("--variants", default="per-language-then-joint")
+    parser.add_argument("--config", help="YAML/JSON of TrainArgs options under the variants")
+    parser.add_argument("--section", default="brighter", help="RESULTS.md section to write")
+    parser.add_argument("--json", help="also write the raw results here")
+    parser.add_argument("--no-results", action="store_true")
+    opts = parser.parse_args()
+    if not BRIGHTER.is_dir():
+        sys.exit(f"BRIGHTER not found at {BRIGHTER}")
+    languages = (QUICK if opts.quick else sorted(p.stem for p in (BRIGHTER / "dev").glob("*.csv")) if opts.all
+                 else opts.languages.split(",") if opts.languages else QUICK)
+    base: dict = {"model": "default", "validation_size": 0.1}
+    if opts.config:
+        from mlc.cli import load_config_file
+
+        base.update(load_config_file(opts.config))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mlc-brighter-") as tmp:
+        view = data_view(languages, Path(tmp) / "data")
+        data = load_data(str(view / "train"), test=str(view / "dev"), validation_size=0)
+        baseline_probs = tfidf_baseline(data)
+        dev_truth = np.array(list(data["test"]["labels"]))
+        dev_mask = np.array([data.label_mask(lang) for lang in data["test"]["language"]])
+        baseline = per_language((baseline_probs >= 0.5).astype(int), dev_truth, dev_mask,
+                                np.asarray(list(data["test"]["language"])))
+        print("TF-IDF baseline:", {k: round(v["macro_f1"], 4) for k, v in baseline.items()}, flush=True)
+        runs = []
+        for spec in opts.variants.split(","):
+            name, options = parse_variant(spec)
+            runs.append(run_variant(name, options, base, view, Path(tmp), data))
+            print(json.dumps({"variant": name, "dev_macro_f1": {rule: round(mean(r["macro_f1"] for r in res.values()), 4)
+                                                                 for rule, res in runs[-1]["dev"].items()},
+                              "minutes": round(runs[-1]["train_seconds"] / 60, 1)}), flush=True)
+    wall = time.perf_counter() - started
+    import torch
+
+    machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    result = {"languages": languages, "baseline": baseline, "runs": runs, "wall_seconds": wall, "machine": machine}
+    if opts.json:
+        Path(opts.json).write_text(json.dumps(result, indent=2))
+    command = "python benchmarks/brighter.py " + " ".join(sys.argv[1:])
+    table = markdown(languages, baseline, runs, command, machine, wall)
+    print(table)
+    if not opts.no_results:
+        from results import update_section
+
+        update_section(opts.section, f"## BRIGHTER dev: {', '.join(languages)} (`benchmarks/brighter.py`)\n\n{table}")
+
+
+if __name__ == "__main__":
+    main()
