@@ -113,9 +113,10 @@ def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr
                 return gr.update()
             return _labels_text(service.decide(np.asarray(probs), list(thresholds), language_value))
 
-        for slider in sliders:
-            slider.change(redecide, [probs_state, language_state, *sliders], predicted, api_visibility="private",
-                          queue=False)
+        # One listener for every slider, so that fast moves cannot answer out of order: while it runs, only the
+        # latest change waits, and it reads every slider's current value.
+        gr.on([slider.change for slider in sliders], redecide, [probs_state, language_state, *sliders], predicted,
+              api_visibility="private", trigger_mode="always_last")
         reset.click(lambda: service.tuned_thresholds(), None, sliders, api_visibility="private", queue=False)
 
         def refresh():
