@@ -77,12 +77,14 @@ def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr
             gr.Markdown(f"Upload a CSV, TSV, JSONL or TXT file (one text per line); up to {max_batch_rows:,} rows "
                         "are labelled with the current sliders.")
             with gr.Row():
-                upload = gr.File(label="File", file_types=[".csv", ".tsv", ".jsonl", ".json", ".txt"])
-                text_column = gr.Textbox(label="Text column", placeholder="blank: detected (text, sentence, ...)")
-            run_batch = gr.Button("Label the file", variant="primary")
-            batch_note = gr.Markdown()
-            download = gr.File(label="Predictions (CSV)")
-            preview = gr.Dataframe(label="First rows", wrap=True)
+                upload = gr.File(label="File", file_types=[".csv", ".tsv", ".jsonl", ".json", ".txt"],
+                                 elem_id="batch-file")
+                text_column = gr.Textbox(label="Text column", placeholder="blank: detected (text, sentence, ...)",
+                                         elem_id="batch-column")
+            run_batch = gr.Button("Label the file", variant="primary", elem_id="batch-run")
+            batch_note = gr.Markdown(elem_id="batch-note")
+            download = gr.File(label="Predictions (CSV)", elem_id="batch-download")
+            preview = gr.Dataframe(label="First rows", wrap=True, elem_id="batch-preview")
 
         with gr.Tab("Report"):
             report = gr.Markdown("The validation report appears when the model is ready.")
@@ -169,7 +171,7 @@ def _report(service: DemoService) -> tuple[str, list, str]:
 def _label_file(service: DemoService, file, column: str, thresholds: list[float], max_rows: int):
     from mlc.errors import ConfigError
     from mlc.inference_args import PredictArgs
-    from mlc.predict import read_inputs, write_outputs
+    from mlc.predict import predict_texts, read_inputs, write_outputs
 
     if file is None:
         raise ConfigError("upload a file first")
@@ -180,20 +182,13 @@ def _label_file(service: DemoService, file, column: str, thresholds: list[float]
         note = f"The file has {len(texts):,} rows; the first {max_rows:,} were labelled."
         records, texts, languages = records[:max_rows], texts[:max_rows], languages[:max_rows]
     clf = service.require()
-    keep = [i for i, t in enumerate(texts) if t.strip()]
-    results = [{"labels": [], "scores": dict.fromkeys(clf.labels)} for _ in texts]
-    if keep:
-        found = clf.predict([texts[i] for i in keep], thresholds=thresholds,
-                            languages=[languages[i] for i in keep] if any(languages) else None)
-        for i, result in zip(keep, found):
-            results[i] = result
+    results, empty = predict_texts(clf, texts, languages, thresholds)
     out = Path(tempfile.mkdtemp(prefix="mlc-batch-")) / f"{Path(path).stem}-predictions.csv"
     write_outputs(str(out), records, columns, results, clf.labels)
     import pandas as pd
 
     preview = pd.read_csv(out, nrows=20)
-    empty = len(texts) - len(keep)
-    summary = f"Labelled {len(keep):,} rows" + (f"; {empty:,} empty rows got no labels" if empty else "") + "."
+    summary = f"Labelled {len(texts) - empty:,} rows" + (f"; {empty:,} empty rows got no labels" if empty else "") + "."
     return str(out), preview, " ".join(x for x in (summary, note) if x)
 
 

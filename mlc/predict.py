@@ -46,6 +46,19 @@ def read_inputs(args: PredictArgs) -> tuple[list[dict[str, Any]], list[str], lis
     return table.rows, texts, languages, table.columns
 
 
+def predict_texts(classifier, texts: list[str], languages: list[str | None], thresholds, **options: Any
+                  ) -> tuple[list[dict], int]:
+    """Predictions in input order, and how many texts were empty (they get no labels and no scores)."""
+    keep = [i for i, text in enumerate(texts) if text.strip()]
+    results: list[dict] = [{"labels": [], "scores": dict.fromkeys(classifier.labels)} for _ in texts]
+    if keep:
+        found = classifier.predict([texts[i] for i in keep], thresholds=thresholds,
+                                   languages=[languages[i] for i in keep] if any(languages) else None, **options)
+        for i, result in zip(keep, found):
+            results[i] = result
+    return results, len(texts) - len(keep)
+
+
 def write_outputs(path: str, records: list[dict], columns: list[str], results: list[dict], labels: list[str]) -> None:
     """CSV: the input columns, predicted_labels (joined by |) and p_<label>; JSON lines: each input record with
     `labels` and `scores`. Written atomically; `-` writes JSON lines to stdout."""
@@ -87,19 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     records, texts, languages, columns = read_inputs(args)
     classifier = Classifier.load(args.model, args.device, args.cache_dir)
     thresholds = read_thresholds(args.thresholds, classifier)
-    empty = [i for i, text in enumerate(texts) if not text.strip()]
-    keep = [i for i in range(len(texts)) if texts[i].strip()]
+    results, empty = predict_texts(classifier, texts, languages, thresholds, batch_size=args.batch_size,
+                                   long_text=args.long_text, stride=args.stride, aggregate=args.aggregate,
+                                   progress=args.progress)
     if empty:
-        print(f"mlc: {len(empty)} empty texts (first: row {empty[0] + 1}) get no labels and no scores",
-              file=sys.stderr)
-    results: list[dict] = [{"labels": [], "scores": dict.fromkeys(classifier.labels)} for _ in texts]
-    if keep:
-        predicted = classifier.predict([texts[i] for i in keep], thresholds=thresholds,
-                                       languages=[languages[i] for i in keep] if any(languages) else None,
-                                       batch_size=args.batch_size, long_text=args.long_text, stride=args.stride,
-                                       aggregate=args.aggregate, progress=args.progress)
-        for i, result in zip(keep, predicted):
-            results[i] = result
+        first = next(i for i, text in enumerate(texts) if not text.strip())
+        print(f"mlc: {empty} empty texts (first: row {first + 1}) get no labels and no scores", file=sys.stderr)
     write_outputs(args.output, records, columns, results, classifier.labels)
     if args.output != "-":
         print(f"mlc: wrote {len(results)} predictions to {args.output}", file=sys.stderr)

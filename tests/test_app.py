@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -148,6 +151,24 @@ def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, 
         expect(predicted).to_have_value(before, timeout=30_000)
         shot = tmp_path / "demo.png"
         page.screenshot(path=str(shot), full_page=True)
+        # Batch tab: upload a CSV, get predictions made with the current sliders back.
+        upload = tmp_path / "batch.csv"
+        upload.write_text("id,message\nb1,Mi pedido llegó roto\nb2,\nb3,我的订单还没有到\n", encoding="utf-8")
+        page.get_by_role("tab", name="Batch").click()
+        page.locator("#batch-file input[type=file]").set_input_files(str(upload))
+        page.locator("#batch-column textarea, #batch-column input").first.fill("message")
+        page.locator("#batch-run").click()
+        expect(page.locator("#batch-note")).to_contain_text("Labelled 2 rows; 1 empty rows got no labels",
+                                                            timeout=60_000)
+        expect(page.locator("#batch-preview")).to_contain_text("b3")
+        link = page.locator("#batch-download a").first
+        expect(link).to_have_attribute("href", re.compile("batch-predictions.csv"))
+        from urllib.parse import urljoin
+
+        body = page.request.get(urljoin(server.url, link.get_attribute("href"))).text()
+        rows = list(csv.DictReader(io.StringIO(body)))
+        assert [r["id"] for r in rows] == ["b1", "b2", "b3"] and rows[1]["predicted_labels"] == ""
+        assert all(r[f"p_{label}"] for r in (rows[0], rows[2]) for label in labels)
         assert shot.stat().st_size > 10_000
         if os.environ.get("MLC_SCREENSHOT_DIR"):
             shutil.copy(shot, Path(os.environ["MLC_SCREENSHOT_DIR"]) / "demo.png")
