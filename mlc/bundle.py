@@ -110,8 +110,14 @@ def _model_card(args, data, result, summary: dict) -> str:
         lines += [f"| {lang} | {m['macro_f1']:.4f} | {m['micro_f1']:.4f} |" for lang, m in final.items()]
     lines += ["", "## Intended use and limitations", "",
               "Tagging short texts in the languages above with the labels above. Quality in other languages is "
-              "unmeasured. Thresholds in thresholds.json were tuned on the validation split, which may be small.",
-              ""]
+              "unmeasured. Thresholds in thresholds.json were tuned on the validation split, which may be small; "
+              "evaluation/report.md scores that same split, so it is optimistic.", "",
+              "## Use", "", "```python",
+              "from mlc import Classifier            # pip install the mlc repository's requirements",
+              "Classifier.load(BUNDLE).predict([\"...\"])", "",
+              "from transformers import pipeline     # without mlc",
+              "pipeline(\"text-classification\", model=BUNDLE, trust_remote_code=True, top_k=None,",
+              "         function_to_apply=\"sigmoid\")([\"...\"])", "```", ""]
     return "\n".join(lines)
 
 
