@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,8 +22,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .trainer import train
 
     result = train(args)
+    if int(os.environ.get("RANK", 0)):  # under torchrun, rank 0 reports
+        return 0
     summary = {"output": args.output, "steps": result.steps, "seconds": round(result.seconds, 1),
-               "samples_per_second": round(result.samples_per_second, 2),
+               "samples_per_second": round(result.samples_per_second, 2), "processes": result.processes,
                "validation": result.stage_metrics.get(list(result.stage_metrics)[-1], {}) if result.stage_metrics
                else {}}
     print(json.dumps(summary, indent=2))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from . import distributed
 from .checkpoint import checkpoint_dir, load_checkpoint, save_checkpoint
 from .data import MultiLabelData, load_data
 from .encoders import load_tokenizer, resolve_model
@@ -48,6 +49,7 @@ class TrainResult:
     seconds: float = 0.0
     samples_per_second: float = 0.0
     truncated: int = 0
+    processes: int = 1
 
 
 class _BestTracker:
@@ -68,9 +70,11 @@ class _BestTracker:
 
 
 def pick_device(spec: str) -> torch.device:
+    """auto: this process's GPU (LOCAL_RANK under torchrun) if there is one, else the CPU."""
+    local = distributed.current().local_rank
     if spec == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(spec)
+        return torch.device(f"cuda:{local}" if torch.cuda.is_available() else "cpu")
+    device = torch.device(f"cuda:{local}" if spec == "cuda" and distributed.current().distributed else spec)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"--device {spec} was asked for but no CUDA GPU is visible to torch")
     return device
@@ -142,6 +146,7 @@ class Trainer:
         self.args = args.validate()
         self.data = data if data is not None else load_data(args)
         self.device = pick_device(args.device)
+        self.world = distributed.setup(self.device)
         self.amp_dtype = autocast_dtype(args.precision, self.device)
         self.log_file = log
         self.global_step = 0
@@ -171,8 +176,12 @@ class Trainer:
         batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")
         return {k: v.to(self.device) for k, v in batch.items()}
 
+    def _say(self, message: str) -> None:
+        if self.world.main:
+            print(message, file=sys.stderr)
+
     def _log(self, record: dict) -> None:
-        if self.log_file is not None:
+        if self.log_file is not None and self.world.main:
             self.log_file.write(json.dumps(record) + "\n")
             self.log_file.flush()
 
@@ -194,17 +203,26 @@ class Trainer:
             raise ConfigError(str(error)) from None
         _freeze(model, args)
         model.to(self.device)
+        forward = model
+        if self.world.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            # Every rank starts from rank 0's weights (DDP broadcasts them); dropout then differs per rank.
+            forward = DistributedDataParallel(model, device_ids=[self.device] if self.device.type == "cuda" else None)
+            torch.manual_seed(args.seed + self.world.rank)
+            self._say(f"mlc: training on {self.world.size} processes ({self.device.type}); each takes every "
+                      f"{self.world.size}th batch")
 
         train_ids, train_lengths, truncated = self._tokenize(tokenizer, "train")
         if truncated:
-            print(f"mlc: {truncated} training texts are longer than --max-length {args.max_length} tokens and were "
-                  "truncated", file=sys.stderr)
+            self._say(f"mlc: {truncated} training texts are longer than --max-length {args.max_length} tokens and were "
+                  "truncated")
         labels = np.array(list(data["train"]["labels"]), dtype=np.float32)
         languages = list(data["train"]["language"])
         masks = np.array([data.label_mask(lang) for lang in languages], dtype=np.float32)
         pos_weight = positive_weights(labels, masks, args.pos_weight, args.pos_weight_max)
         pos_weight_t = torch.tensor(pos_weight, device=self.device) if pos_weight is not None else None
-        result = TrainResult(model, tokenizer, data, truncated=truncated)
+        result = TrainResult(model, tokenizer, data, truncated=truncated, processes=self.world.size)
         started, seen = time.perf_counter(), 0
         resume = self._resume_state(model)
         if resume:
@@ -219,6 +237,10 @@ class Trainer:
             rows = np.arange(len(languages)) if stage.languages is None else \
                 np.flatnonzero(np.isin(np.asarray(languages), stage.languages))
             batches = self._stage_batches(index, stage, rows, labels, languages, train_lengths)
+            if self.world.distributed:  # the same list on every rank (same seed); each takes its share
+                batches = batches[self.world.rank :: self.world.size][: len(batches) // self.world.size]
+                if not batches:
+                    raise ConfigError(f"stage {stage.name} has fewer batches than processes ({self.world.size})")
             optimizer_steps = math.ceil(len(batches) / args.gradient_accumulation)
             optimizer = torch.optim.AdamW(_parameter_groups(model, args), fused=False)
             warmup = int(optimizer_steps * args.warmup_ratio)
@@ -231,32 +253,33 @@ class Trainer:
                 scheduler.load_state_dict(resume["optimizer"]["scheduler"])
                 torch.set_rng_state(resume["optimizer"]["torch_rng"])
                 done = resume["batches_done"]
-                print(f"mlc: resuming {stage.name} at batch {done + 1} of {len(batches)} (step "
-                      f"{self.global_step})", file=sys.stderr)
+                self._say(f"mlc: resuming {stage.name} at batch {done + 1} of {len(batches)} (step "
+                      f"{self.global_step})")
             best = _BestTracker(args.early_stopping_patience)
             model.train()
             bar = tqdm(total=len(batches), initial=done, desc=stage.name, unit="batch", file=sys.stderr,
+                       disable=not self.world.main,
                        dynamic_ncols=True, mininterval=1.0 if sys.stderr.isatty() else 15.0)
             for number in range(done + 1, len(batches) + 1):
                 batch_rows = batches[number - 1]
                 inputs = self._collate(tokenizer, train_ids, batch_rows)
                 targets = torch.from_numpy(labels[batch_rows]).to(self.device)
                 with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                    logits = model(**inputs).logits
+                    logits = forward(**inputs).logits
                 if args.problem == "single_label":
                     loss = single_label_loss(logits, targets)
                 else:
                     mask = torch.from_numpy(masks[batch_rows]).to(self.device)
                     loss = multilabel_loss(logits, targets, mask, pos_weight_t,
                                            args.focal_gamma if args.loss == "focal" else None)
-                if not torch.isfinite(loss):
+                if distributed.any_true(not bool(torch.isfinite(loss)), self.device):
                     kept = " the last checkpoint is intact" if ckpt_folder and ckpt_folder.exists() else \
                         " nothing was saved from this run"
                     raise TrainingDivergedError(
                         f"the loss became {loss.item()} at step {self.global_step + 1} (stage {stage.name}, batch "
                         f"{number});{kept} (hint: lower --learning-rate, use --pos-weight-max, or --precision fp32)")
                 (loss / args.gradient_accumulation).backward()
-                seen += len(batch_rows)
+                seen += len(batch_rows) * self.world.size
                 bar.update(1)
                 if number % args.gradient_accumulation == 0 or number == len(batches):
                     if args.max_grad_norm:
@@ -274,14 +297,16 @@ class Trainer:
                         metrics = self.evaluate(model, tokenizer)
                         self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
                         if best.update(metrics, model):
-                            print(f"mlc: early stop in {stage.name} at step {self.global_step}: no better "
+                            self._say(f"mlc: early stop in {stage.name} at step {self.global_step}: no better "
                                   f"validation macro-F1 in {args.early_stopping_patience} evaluations (best "
-                                  f"{best.score:.4f})", file=sys.stderr)
+                                  f"{best.score:.4f})")
                             break
                     if ckpt_folder and args.checkpoint_steps and self.global_step % args.checkpoint_steps == 0:
-                        save_checkpoint(ckpt_folder, model, optimizer, scheduler, {
-                            "stage_index": index, "batches_done": number, "global_step": self.global_step,
-                            "seen": seen, "stage_metrics": result.stage_metrics}, args)
+                        if self.world.main:
+                            save_checkpoint(ckpt_folder, model, optimizer, scheduler, {
+                                "stage_index": index, "batches_done": number, "global_step": self.global_step,
+                                "seen": seen, "stage_metrics": result.stage_metrics}, args)
+                        distributed.barrier()
                     if args.max_steps and self.global_step >= args.max_steps:
                         break
             bar.close()
@@ -290,11 +315,11 @@ class Trainer:
                 if best.state is not None and best.score > metrics["all"]["macro_f1"]:
                     model.load_state_dict(best.state)
                     metrics = best.metrics
-                    print(f"mlc: {stage.name}: kept the weights of its best evaluation", file=sys.stderr)
+                    self._say(f"mlc: {stage.name}: kept the weights of its best evaluation")
                 result.stage_metrics[stage.name] = metrics
                 self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
-                print(f"mlc: after {stage.name}: validation macro-F1 {metrics['all']['macro_f1']:.4f} (mean over "
-                      f"languages), micro-F1 {metrics['all']['micro_f1']:.4f}", file=sys.stderr)
+                self._say(f"mlc: after {stage.name}: validation macro-F1 {metrics['all']['macro_f1']:.4f} (mean over "
+                      f"languages), micro-F1 {metrics['all']['micro_f1']:.4f}")
             if args.max_steps and self.global_step >= args.max_steps:
                 break
         result.steps = self.global_step
@@ -362,13 +387,20 @@ def train(args: TrainArgs | None = None, **options: Any) -> TrainResult:
     args = replace(args, **options) if args is not None else TrainArgs(**options)
     trainer = Trainer(args)
     output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     log_path = output.with_name(output.name + ".train-log.jsonl")
+    if not trainer.world.main:  # under torchrun, rank 0 alone writes the log, checkpoints and the bundle
+        result = trainer.train()
+        distributed.barrier()
+        distributed.cleanup()
+        return result
+    output.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a" if args.resume else "w", encoding="utf-8") as log:
         trainer.log_file = log
         result = trainer.train()
     save_bundle(result, trainer, output, log_path)
     shutil.rmtree(checkpoint_dir(output), ignore_errors=True)
     log_path.unlink(missing_ok=True)
+    distributed.barrier()
+    distributed.cleanup()
     return result
 

@@ -240,3 +240,28 @@ def test_truncated_texts_are_counted(tiny_model_dir, tmp_path):
     args = tiny_args(tiny_model_dir, tmp_path, data=str(path), max_length=16, validation_size=0, max_steps=1,
                      schedule="joint")
     assert Trainer(args).train().truncated == 2
+
+
+def test_torchrun_two_cpu_processes_share_the_batches_and_write_one_bundle(tiny_model_dir, tmp_path):
+    """The several-process path (DDP) on CPU with gloo: the same code runs one process per GPU with NCCL."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    out = tmp_path / "bundle"
+    run = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "mlc.train",
+         "--data", "examples/support_tickets.csv", "--model", str(tiny_model_dir), "--output", str(out),
+         "--schedule", "joint", "--epochs", "0.2", "--max-length", "32", "--batch-size", "8", "--device", "cpu",
+         "--checkpoint-steps", "4"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads(run.stdout[run.stdout.index("{"):])  # one JSON summary: rank 0 alone reports
+    # 792 training rows / batch 8 = 99 batches per epoch; 0.2 epochs = 20 batches, 10 per process.
+    assert summary["processes"] == 2 and summary["steps"] == 10
+    assert "training on 2 processes" in run.stderr and run.stderr.count("after joint") == 1
+    assert json.loads((out / "metrics.json").read_text())["processes"] == 2
+    model, tokenizer, _ = load_bundle_model(out)
+    assert model(**tokenizer(["hola"], return_tensors="pt")).logits.shape == (1, 8)
+    assert not (tmp_path / "bundle.checkpoint").exists()
