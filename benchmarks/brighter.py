@@ -3,8 +3,8 @@
 Trains on BRIGHTER train of the chosen languages (validation: a stratified 10% of train, so dev stays unseen),
 scores dev per language with the official metric (macro-F1 over the language's own labels) and micro-F1, and writes
 a table beside the published test-set numbers (dev is the proxy; test is held out). Every variant's thresholds are
-scored three ways on dev: 0.5, per-label tuned on validation (the bundle's), and one global threshold tuned on
-validation. Usage:
+scored four ways on dev: 0.5, per-label tuned on validation (the bundle's), one global threshold tuned on
+validation, and one threshold per language tuned on that language's validation rows. Usage:
 
   python benchmarks/brighter.py --quick                                  # 4 languages, the default recipe
   python benchmarks/brighter.py --languages eng,deu,esp,ron --variants joint,per-language-then-joint
@@ -116,7 +116,10 @@ def parse_variant(spec: str) -> tuple[str, dict]:
     return name, values
 
 
-def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, data) -> dict:
+def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, data,
+                save_probs: Path | None = None) -> dict:
+    """Train one variant, score dev under each threshold rule; save_probs: also keep the dev and validation
+    probabilities (an .npz per variant beside this path) for offline threshold studies."""
     from mlc import Classifier
     from mlc.evaluation import align
     from mlc.trainer import train
@@ -134,12 +137,25 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
                            seed=base.get("seed", 42))
     val = align(validation, ["validation"], clf.labels, "validation")
     val_probs = clf.predict_proba(val.texts, batch_size=64)
-    shared = global_threshold(val_probs, val.truth, val.mask, np.asarray(val.languages))
+    val_languages = np.asarray(val.languages)
+    shared = global_threshold(val_probs, val.truth, val.mask, val_languages)
     results = {}
     for rule, thresholds in (("0.5", np.full(len(clf.labels), DEFAULT_THRESHOLD)),
                              ("per-label", clf.thresholds), (f"global {shared:.2f}", np.full(len(clf.labels), shared))):
         results[rule] = per_language((dev_probs >= thresholds).astype(int), dev.truth, dev.mask, languages)
+    # One threshold per language, tuned on that language's validation rows (the issue's "language-specific threshold").
+    by_language = {lang: global_threshold(val_probs[val_languages == lang], val.truth[val_languages == lang],
+                                          val.mask[val_languages == lang], val_languages[val_languages == lang])
+                   for lang in sorted(set(languages))}
+    row_thresholds = np.array([by_language[lang] for lang in languages])[:, None]
+    results["per-language"] = per_language((dev_probs >= row_thresholds).astype(int), dev.truth, dev.mask, languages)
+    if save_probs:
+        np.savez_compressed(save_probs.with_name(f"{save_probs.stem}-{name}.npz"), dev_probs=dev_probs,
+                            dev_truth=dev.truth, dev_mask=dev.mask, dev_languages=languages, val_probs=val_probs,
+                            val_truth=val.truth, val_mask=val.mask, val_languages=val_languages,
+                            bundle_thresholds=clf.thresholds, labels=np.asarray(clf.labels))
     return {"name": name, "options": options, "train_seconds": seconds, "dev": results,
+            "thresholds_per_language": by_language,
             "validation_by_stage": json.loads((output / "metrics.json").read_text())["validation_by_stage"]}
 
 
@@ -212,14 +228,16 @@ def main() -> None:
         runs = []
         for spec in opts.variants.split(","):
             name, options = parse_variant(spec)
-            runs.append(run_variant(name, options, base, view, Path(tmp), data))
+            runs.append(run_variant(name, options, base, view, Path(tmp), data,
+                                    Path(opts.json) if opts.json else None))
             print(json.dumps({"variant": name, "dev_macro_f1": {rule: round(mean(r["macro_f1"] for r in res.values()), 4)
                                                                  for rule, res in runs[-1]["dev"].items()},
                               "minutes": round(runs[-1]["train_seconds"] / 60, 1)}), flush=True)
     wall = time.perf_counter() - started
     import torch
 
-    machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    machine = (f"{torch.cuda.get_device_name()}, torch {torch.__version__}" if torch.cuda.is_available() else
+               f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     result = {"languages": languages, "baseline": baseline, "runs": runs, "wall_seconds": wall, "machine": machine}
     if opts.json:
         Path(opts.json).write_text(json.dumps(result, indent=2))

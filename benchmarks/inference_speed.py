@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--latency-texts", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (both methods run on it)")
     parser.add_argument("--no-results", action="store_true", help="do not update benchmarks/RESULTS.md")
     opts = parser.parse_args()
     from transformers import pipeline
@@ -66,9 +67,9 @@ def main() -> None:
 
     logging.disable_progress_bar()
     texts = brighter_texts(Path(opts.data), opts.per_language, opts.seed)
-    clf = Classifier.load(opts.bundle, device="cpu")
+    clf = Classifier.load(opts.bundle, device=opts.device)
     pipe = pipeline("text-classification", model=str(clf.path), trust_remote_code=True, top_k=None,
-                    function_to_apply="sigmoid", device="cpu")
+                    function_to_apply="sigmoid", device=clf.device)
     call = {"truncation": True, "max_length": clf.max_length}
 
     def pipe_scores(batch_size: int) -> np.ndarray:
@@ -85,7 +86,10 @@ def main() -> None:
     lat_mlc = latencies(lambda t: clf.predict_proba([t]), sample)
     lat_pipe = latencies(lambda t: pipe(t, **call), sample)
     n = len(texts)
-    result = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
+    on_gpu = clf.device.type == "cuda"
+    machine = (torch.cuda.get_device_name(clf.device) if on_gpu
+               else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
+    result = {"machine": machine, "device": str(clf.device),
               "torch": torch.__version__, "bundle": str(clf.path), "texts": n, "batch_size": opts.batch_size,
               "max_length": clf.max_length,
               "mlc_texts_per_second": n / mlc_s, "pipeline_batched_texts_per_second": n / pipe_batched_s,
@@ -100,8 +104,9 @@ def main() -> None:
         from results import update_section
 
         command = (f"python benchmarks/inference_speed.py --bundle {opts.bundle} --per-language {opts.per_language} "
-                   f"--batch-size {opts.batch_size} --latency-texts {opts.latency_texts}")
-        update_section("inference_speed", f"""## Inference throughput and latency on CPU (`benchmarks/inference_speed.py`)
+                   f"--batch-size {opts.batch_size} --latency-texts {opts.latency_texts} --device {opts.device}")
+        update_section("inference_speed_gpu" if on_gpu else "inference_speed",
+                       f"""## Inference throughput and latency on {'a GPU' if on_gpu else 'CPU'} (`benchmarks/inference_speed.py`)
 
 `{command}`
 

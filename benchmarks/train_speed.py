@@ -1,11 +1,11 @@
-"""Training throughput on CPU: mlc's default recipe against the naive loop of the classic tutorials.
+"""Training throughput (CPU, or a GPU with --device cuda): mlc's default recipe against the naive loop of the classic tutorials.
 
 Same model (the embedded multilingual-e5-small), same data (BRIGHTER English train), same batch size, in one run:
   naive  full fine-tuning, every text padded to --max-length, random batches, fp32
   mlc    mlc.Trainer with its defaults (dynamic padding, length-grouped batches, frozen word embeddings) and the
          given --precision
 Reports samples/second of each and the ratio. Usage:
-  python benchmarks/train_speed.py --steps 30 [--precision bf16] [--json out.json]
+  python benchmarks/train_speed.py --steps 30 [--precision bf16] [--device cuda] [--json out.json]
 """
 
 from __future__ import annotations
@@ -28,15 +28,16 @@ from mlc.data import load_data  # noqa: E402
 from mlc.encoders import load_tokenizer, resolve_model  # noqa: E402
 from mlc.losses import multilabel_loss  # noqa: E402
 from mlc.modeling import MlcForSequenceClassification  # noqa: E402
-from mlc.trainer import Trainer  # noqa: E402
+from mlc.trainer import Trainer, pick_device  # noqa: E402
 from mlc.training_args import TrainArgs  # noqa: E402
 
 
-def naive(data, model_path: str, steps: int, batch_size: int, max_length: int, seed: int) -> float:
-    """The tutorial loop: tokenizer(padding='max_length'), shuffled batches, AdamW on every parameter."""
+def naive(data, model_path: str, steps: int, batch_size: int, max_length: int, seed: int,
+          device: torch.device) -> float:
+    """The tutorial loop: tokenizer(padding='max_length'), shuffled batches, AdamW on every parameter, fp32."""
     torch.manual_seed(seed)
     tokenizer = load_tokenizer(model_path)
-    model = MlcForSequenceClassification.from_encoder(model_path, data.labels, "mean", 0.1).train()
+    model = MlcForSequenceClassification.from_encoder(model_path, data.labels, "mean", 0.1).to(device).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
     texts, labels = list(data["train"]["text"]), np.array(list(data["train"]["labels"]), dtype=np.float32)
     rng = np.random.default_rng(seed)
@@ -45,15 +46,22 @@ def naive(data, model_path: str, steps: int, batch_size: int, max_length: int, s
     for step in range(steps + 2):
         rows = order[(step * batch_size) % len(order):][:batch_size]
         if step == 2:  # two warm-up steps, as for mlc
+            _sync(device)
             started, seen = time.perf_counter(), 0
         batch = tokenizer([texts[i] for i in rows], padding="max_length", truncation=True, max_length=max_length,
-                          return_tensors="pt")
-        loss = multilabel_loss(model(**batch).logits, torch.from_numpy(labels[rows]))
+                          return_tensors="pt").to(device)
+        loss = multilabel_loss(model(**batch).logits, torch.from_numpy(labels[rows]).to(device))
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
         seen += len(rows)
+    _sync(device)
     return seen / (time.perf_counter() - started)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def mlc_recipe(args: TrainArgs, data) -> float:
@@ -70,6 +78,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--precision", default="auto")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (both recipes run on it)")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--no-results", action="store_true", help="do not update benchmarks/RESULTS.md")
     opts = parser.parse_args()
@@ -77,10 +86,13 @@ def main() -> None:
     model_path = resolve_model("default")
     args = TrainArgs(data=opts.data, output="unused", schedule="joint", epochs=100, max_steps=opts.steps,
                      batch_size=opts.batch_size, max_length=opts.max_length, precision=opts.precision,
-                     validation_size=0)
+                     validation_size=0, device=opts.device)
+    device = pick_device(opts.device)
     fast = mlc_recipe(args, data)
-    slow = naive(data, model_path, opts.steps, opts.batch_size, opts.max_length, args.seed)
-    result = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
+    slow = naive(data, model_path, opts.steps, opts.batch_size, opts.max_length, args.seed, device)
+    machine = (torch.cuda.get_device_name(device) if device.type == "cuda"
+               else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
+    result = {"machine": machine, "device": str(device),
               "torch": torch.__version__, "data": opts.data, "steps": opts.steps, "batch_size": opts.batch_size,
               "max_length": opts.max_length, "precision": opts.precision,
               "naive_samples_per_second": round(slow, 2), "mlc_samples_per_second": round(fast, 2),
@@ -92,8 +104,10 @@ def main() -> None:
         from results import update_section
 
         command = (f"python benchmarks/train_speed.py --steps {opts.steps} --batch-size {opts.batch_size} "
-                   f"--max-length {opts.max_length} --precision {opts.precision}")
-        update_section("train_speed", f"""## Training throughput on CPU (`benchmarks/train_speed.py`)
+                   f"--max-length {opts.max_length} --precision {opts.precision} --device {opts.device}")
+        on_gpu = device.type == "cuda"
+        update_section("train_speed_gpu" if on_gpu else "train_speed",
+                       f"""## Training throughput on {'a GPU' if on_gpu else 'CPU'} (`benchmarks/train_speed.py`)
 
 `{command}`
 

@@ -69,7 +69,8 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
         _write_json(tmp / "metrics.json", {"validation_by_stage": result.stage_metrics,
                                            "train_samples_per_second": result.samples_per_second,
                                            "steps": result.steps, "truncated_training_texts": result.truncated,
-                                           "processes": result.processes})
+                                           "processes": result.processes, "device": result.device,
+                                           "precision": result.precision})
         _write_json(tmp / "training_args.json", asdict(args))
         summary = data.summary()
         _write_json(tmp / "data_summary.json", summary)

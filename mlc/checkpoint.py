@@ -26,13 +26,17 @@ def checkpoint_dir(output: str | os.PathLike) -> Path:
     return output.with_name(output.name + ".checkpoint")
 
 
-def save_checkpoint(folder: Path, model, optimizer, scheduler, state: dict[str, Any], args) -> None:
+def save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: dict[str, Any], args) -> None:
     from safetensors.torch import save_file
 
     with atomic_folder(folder) as tmp:
         save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, tmp / "model.safetensors")
+        rng = {"torch_rng": torch.get_rng_state()}
+        device = next(model.parameters()).device
+        if device.type == "cuda":  # dropout on a GPU draws from the GPU's generator
+            rng["cuda_rng"] = torch.cuda.get_rng_state(device)
         torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "torch_rng": torch.get_rng_state()}, tmp / "optimizer.pt")
+                    "scaler": scaler.state_dict(), **rng}, tmp / "optimizer.pt")
         (tmp / STATE_FILE).write_text(json.dumps({**state, "args": asdict(args)}, indent=2), "utf-8")
 
 

@@ -29,11 +29,12 @@ def current() -> World:
                  int(os.environ.get("LOCAL_RANK", 0)))
 
 
-def setup(device: torch.device) -> World:
+def setup(device: torch.device, backend: str = "auto") -> World:
     """Join the process group when launched with several processes (idempotent)."""
     world = current()
     if world.distributed and not torch.distributed.is_initialized():
-        backend = "nccl" if device.type == "cuda" else "gloo"
+        if backend == "auto":
+            backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda":
             torch.cuda.set_device(device)
         torch.distributed.init_process_group(backend)

@@ -50,6 +50,8 @@ class TrainResult:
     samples_per_second: float = 0.0
     truncated: int = 0
     processes: int = 1
+    device: str = "cpu"
+    precision: str = "fp32"
 
 
 class _BestTracker:
@@ -73,10 +75,14 @@ def pick_device(spec: str) -> torch.device:
     """auto: this process's GPU (LOCAL_RANK under torchrun) if there is one, else the CPU."""
     local = distributed.current().local_rank
     if spec == "auto":
-        return torch.device(f"cuda:{local}" if torch.cuda.is_available() else "cpu")
+        spec = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(f"cuda:{local}" if spec == "cuda" and distributed.current().distributed else spec)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"--device {spec} was asked for but no CUDA GPU is visible to torch")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(f"process {local} wants GPU {device.index} but torch sees {torch.cuda.device_count()} "
+                          "(hint: launch at most one process per GPU, or share one GPU with --device cuda:0 "
+                          "--ddp-backend gloo)")
     return device
 
 
@@ -146,8 +152,10 @@ class Trainer:
         self.args = args.validate()
         self.data = data if data is not None else load_data(args)
         self.device = pick_device(args.device)
-        self.world = distributed.setup(self.device)
+        self.world = distributed.setup(self.device, args.ddp_backend)
         self.amp_dtype = autocast_dtype(args.precision, self.device)
+        # fp16 needs loss scaling so that small gradients do not underflow; bf16 and fp32 do not.
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
         self.log_file = log
         self.global_step = 0
         self._tokenized: dict[str, tuple[list[list[int]], np.ndarray, int]] = {}
@@ -173,7 +181,9 @@ class Trainer:
         return self._tokenized[split]
 
     def _collate(self, tokenizer, ids: list[list[int]], rows: np.ndarray) -> dict[str, torch.Tensor]:
-        batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")
+        # On a GPU, lengths that are multiples of 8 keep tensor-core kernels on their fast paths.
+        batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt",
+                              pad_to_multiple_of=8 if self.device.type == "cuda" else None)
         return {k: v.to(self.device) for k, v in batch.items()}
 
     def _say(self, message: str) -> None:
@@ -222,7 +232,12 @@ class Trainer:
         masks = np.array([data.label_mask(lang) for lang in languages], dtype=np.float32)
         pos_weight = positive_weights(labels, masks, args.pos_weight, args.pos_weight_max)
         pos_weight_t = torch.tensor(pos_weight, device=self.device) if pos_weight is not None else None
-        result = TrainResult(model, tokenizer, data, truncated=truncated, processes=self.world.size)
+        precision = {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.amp_dtype]
+        where = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "CPU"
+        self._say(f"mlc: device {self.device} ({where}), precision {precision}"
+                  f"{' autocast, loss in fp32' if self.amp_dtype else ''}")
+        result = TrainResult(model, tokenizer, data, truncated=truncated, processes=self.world.size,
+                             device=f"{self.device} ({where})", precision=precision)
         started, seen = time.perf_counter(), 0
         resume = self._resume_state(model)
         if resume:
@@ -242,7 +257,8 @@ class Trainer:
                 if not batches:
                     raise ConfigError(f"stage {stage.name} has fewer batches than processes ({self.world.size})")
             optimizer_steps = math.ceil(len(batches) / args.gradient_accumulation)
-            optimizer = torch.optim.AdamW(_parameter_groups(model, args), fused=False)
+            # One fused kernel per step on a GPU; plain (bit-reproducible across resumes) on CPU.
+            optimizer = torch.optim.AdamW(_parameter_groups(model, args), fused=self.device.type == "cuda")
             warmup = int(optimizer_steps * args.warmup_ratio)
             scheduler = torch.optim.lr_scheduler.LambdaLR(
                 optimizer, lambda s, w=warmup, t=optimizer_steps: (s + 1) / (w + 1) if s < w
@@ -252,6 +268,10 @@ class Trainer:
                 optimizer.load_state_dict(resume["optimizer"]["optimizer"])
                 scheduler.load_state_dict(resume["optimizer"]["scheduler"])
                 torch.set_rng_state(resume["optimizer"]["torch_rng"])
+                if self.device.type == "cuda" and "cuda_rng" in resume["optimizer"]:
+                    torch.cuda.set_rng_state(resume["optimizer"]["cuda_rng"], self.device)
+                if "scaler" in resume["optimizer"]:
+                    self.scaler.load_state_dict(resume["optimizer"]["scaler"])
                 done = resume["batches_done"]
                 self._say(f"mlc: resuming {stage.name} at batch {done + 1} of {len(batches)} (step "
                       f"{self.global_step})")
@@ -278,13 +298,15 @@ class Trainer:
                     raise TrainingDivergedError(
                         f"the loss became {loss.item()} at step {self.global_step + 1} (stage {stage.name}, batch "
                         f"{number});{kept} (hint: lower --learning-rate, use --pos-weight-max, or --precision fp32)")
-                (loss / args.gradient_accumulation).backward()
+                self.scaler.scale(loss / args.gradient_accumulation).backward()
                 seen += len(batch_rows) * self.world.size
                 bar.update(1)
                 if number % args.gradient_accumulation == 0 or number == len(batches):
                     if args.max_grad_norm:
+                        self.scaler.unscale_(optimizer)
                         torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-                    optimizer.step()
+                    self.scaler.step(optimizer)  # a plain optimizer.step() unless fp16
+                    self.scaler.update()
                     scheduler.step()
                     optimizer.zero_grad(set_to_none=True)
                     self.global_step += 1
@@ -303,7 +325,7 @@ class Trainer:
                             break
                     if ckpt_folder and args.checkpoint_steps and self.global_step % args.checkpoint_steps == 0:
                         if self.world.main:
-                            save_checkpoint(ckpt_folder, model, optimizer, scheduler, {
+                            save_checkpoint(ckpt_folder, model, optimizer, scheduler, self.scaler, {
                                 "stage_index": index, "batches_done": number, "global_step": self.global_step,
                                 "seen": seen, "stage_metrics": result.stage_metrics}, args)
                         distributed.barrier()

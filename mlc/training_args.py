@@ -64,6 +64,9 @@ class TrainArgs(DataArgs):
     device: str = _opt("auto", "auto, cpu, cuda, or cuda:N.")
     precision: str = _opt("auto", "auto (bf16 on GPUs that support it, else fp16 on GPU, fp32 on CPU), fp32, bf16 "
                                   "or fp16 (autocast; the loss stays fp32).", choices=("auto", "fp32", "bf16", "fp16"))
+    ddp_backend: str = _opt("auto", "Process-group backend under torchrun/accelerate: auto (nccl on GPUs, gloo on "
+                                    "CPU), nccl, or gloo (e.g. several processes sharing one GPU).",
+                            choices=("auto", "nccl", "gloo"))
     threads: int = _opt(0, "CPU threads for torch (0: torch's default).")
 
     def validate(self) -> TrainArgs:

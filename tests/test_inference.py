@@ -58,7 +58,8 @@ def test_long_texts_windows(classifier):
     truncated = classifier.predict_proba([long_text, TEXTS[0]])
     window_max = classifier.predict_proba([long_text, TEXTS[0]], long_text="window", stride=8)
     window_mean = classifier.predict_proba([long_text, TEXTS[0]], long_text="window", stride=8, aggregate="mean")
-    assert np.allclose(window_max[1], truncated[1], atol=1e-5)  # a short text is one window
+    assert np.allclose(window_max[1], truncated[1], atol=1e-4)  # a short text is one window (GPU kernels round
+    # differently with another batch's padding, hence not 1e-6)
     assert (window_max[0] >= window_mean[0] - 1e-6).all() and not np.allclose(window_max[0], window_mean[0])
     assert not np.allclose(window_max[0], truncated[0])
     with pytest.raises(ConfigError, match="stride"):

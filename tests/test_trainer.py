@@ -66,7 +66,7 @@ def test_bundle_reloads_and_predicts_identically(tiny_model_dir, tmp_path):
     assert {"README.md", "metrics.json", "training_args.json", "train-log.jsonl"} <= {p.name for p in folder.iterdir()}
     model, tokenizer, _ = load_bundle_model(folder)
     batch = tokenizer(["Mi pedido no llegó", "我的账户被锁定了"], padding=True, return_tensors="pt")
-    result.model.eval()
+    result.model.cpu().eval()  # trained on a GPU when there is one
     with torch.no_grad():
         assert torch.allclose(model(**batch).logits, result.model(**batch).logits, atol=1e-5)
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
@@ -78,7 +78,7 @@ def test_bundle_loads_in_a_transformers_pipeline_without_mlc(tiny_model_dir, tmp
 
     result = train(tiny_args(tiny_model_dir, tmp_path, schedule="joint", max_steps=5))
     texts = ["Mi pedido no llegó", "我的账户被锁定了"]
-    result.model.eval()
+    result.model.cpu().eval()
     with torch.no_grad():
         batch = result.tokenizer(texts, padding=True, return_tensors="pt")
         expected = torch.sigmoid(result.model(**batch).logits).numpy()
@@ -170,8 +170,10 @@ def test_resume_continues_exactly_where_the_checkpoint_left_off(tiny_model_dir, 
     assert json.loads((checkpoint / "state.json").read_text())["global_step"] == 7
     resumed = Trainer(tiny_args(tiny_model_dir, tmp_path / "b", max_steps=12, resume=True, **common)).train()
     assert resumed.steps == 12
+    # Bit-exact on CPU; a GPU's backward kernels may sum in another order, so allow their rounding there.
+    atol = 1e-6 if next(straight.model.parameters()).device.type == "cpu" else 1e-4
     for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
-        assert torch.allclose(a, b, atol=1e-6), name
+        assert torch.allclose(a, b, atol=atol), name
 
 
 def test_resume_refuses_changed_options_and_missing_checkpoints(tiny_model_dir, tmp_path):
