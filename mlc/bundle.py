@@ -26,7 +26,7 @@ from . import modeling
 from .atomic import atomic_folder
 from .errors import ModelError
 from .evaluation import align
-from .thresholds import DEFAULT_THRESHOLD, tune_thresholds
+from .thresholds import DEFAULT_THRESHOLD, tune_thresholds_for
 
 BUNDLE_FILE = "mlc.json"
 MODELING_FILE = "modeling_mlc.py"
@@ -54,12 +54,12 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
             probs = trainer.predict_proba(model, result.tokenizer, "validation")
             rows = align(data, ["validation"], data.labels, "validation")
             tuned = np.full(len(data.labels), DEFAULT_THRESHOLD)
-            if args.problem == "multi_label":
-                tuned = tune_thresholds(probs, rows.truth, rows.mask)
+            if args.problem == "multi_label" and args.threshold_objective != "none":
+                tuned, source = _tune(trainer, result, rows, probs)
                 thresholds.update(per_label={label: round(float(t), 6) for label, t in zip(data.labels, tuned)},
-                                  source="per-label F1 maximum on the validation split")
-                rows.notes.append("the thresholds were tuned on these same validation rows, so these scores are "
-                                  "optimistic; evaluate on held-out data with python -m mlc.evaluate")
+                                  source=source)
+                rows.notes.append("the thresholds were tuned on these validation rows (among others), so these "
+                                  "scores are optimistic; evaluate on held-out data with python -m mlc.evaluate")
             _write_evaluation(tmp / EVALUATION_DIR, data.labels, args.problem, rows, probs, tuned)
         _write_json(tmp / THRESHOLDS_FILE, thresholds)
         _write_json(tmp / BUNDLE_FILE, {
@@ -78,6 +78,20 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
             shutil.copyfile(log_path, tmp / "train-log.jsonl")
         (tmp / "README.md").write_text(_model_card(args, data, result, summary), "utf-8")
     return output
+
+
+def _tune(trainer, result, rows, probs: np.ndarray) -> tuple[np.ndarray, str]:
+    """Thresholds by the run's objective over the validation rows plus the held-back training rows, if any."""
+    args, data = trainer.args, result.data
+    parts = ["validation"]
+    if "holdout" in data.splits:
+        parts.append("holdout")
+        rows = align(data, parts, data.labels, "validation+holdout")
+        probs = np.concatenate([probs, trainer.predict_proba(result.model, result.tokenizer, "holdout")])
+    tuned, _ = tune_thresholds_for(probs, rows.truth, rows.mask, args.threshold_objective,
+                                   languages=np.asarray(rows.languages))
+    where = " and ".join(f"{part} ({len(data[part])} rows)" for part in parts)
+    return tuned, f"{args.threshold_objective} on {where}"
 
 
 def _write_evaluation(folder: Path, labels: list[str], problem: str, rows, probs: np.ndarray,
@@ -112,8 +126,9 @@ def _model_card(args, data, result, summary: dict) -> str:
         lines += [f"| {lang} | {m['macro_f1']:.4f} | {m['micro_f1']:.4f} |" for lang, m in final.items()]
     lines += ["", "## Intended use and limitations", "",
               "Tagging short texts in the languages above with the labels above. Quality in other languages is "
-              "unmeasured. Thresholds in thresholds.json were tuned on the validation split, which may be small; "
-              "evaluation/report.md scores that same split, so it is optimistic.", "",
+              "unmeasured. Thresholds in thresholds.json were tuned on the validation split (plus held-back training "
+              "rows with threshold_holdout; its `source` says which), which may be small; evaluation/report.md "
+              "scores that same split, so it is optimistic.", "",
               "## Use", "", "```python",
               "from mlc import Classifier            # pip install the mlc repository's requirements",
               "Classifier.load(BUNDLE).predict([\"...\"])", "",

@@ -12,6 +12,7 @@ POOLINGS = ("mean", "cls", "cls-last4")
 PROBLEMS = ("multi_label", "single_label")
 POS_WEIGHTS = ("none", "auto", "sqrt")
 LOSSES = ("bce", "focal")
+THRESHOLD_OBJECTIVES = ("f1", "shrunk-f1", "global-f1", "language-macro-f1", "none")
 
 
 @dataclass
@@ -51,6 +52,11 @@ class TrainArgs(DataArgs):
     pos_weight_max: float = _opt(10.0, "Clip positive weights to this value.")
     oversample_rare: float = _opt(0.0, "Rare-label oversampling strength: an example's sampling weight is "
                                        "multiplied by (max label count / its rarest label's count)^strength.")
+    threshold_objective: str = _opt("f1", "How the bundle's per-label thresholds are tuned on validation (and "
+                                          "the --threshold-holdout rows): f1 (each label's F1 maximum), shrunk-f1 "
+                                          "(pulled towards one global threshold, the more the rarer the label), "
+                                          "global-f1 (one threshold for all labels), language-macro-f1, or none "
+                                          "(0.5).", choices=THRESHOLD_OBJECTIVES)
     eval_batch_size: int = _opt(64, "Batch size for validation.")
     logging_steps: int = _opt(10, "Log the loss every N optimiser steps.")
     max_steps: int = _opt(0, "Stop after this many optimiser steps in total (0: no limit; for smoke tests).")

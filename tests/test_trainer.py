@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,6 +71,25 @@ def test_bundle_reloads_and_predicts_identically(tiny_model_dir, tmp_path):
     with torch.no_grad():
         assert torch.allclose(model(**batch).logits, result.model(**batch).logits, atol=1e-5)
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+@pytest.mark.parametrize("objective", ["global-f1", "none"])
+def test_thresholds_are_tuned_on_validation_and_held_back_training_rows(tiny_model_dir, tmp_path, objective):
+    lines = Path("examples/support_tickets.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "train.csv").write_text("".join(lines[:1] + lines[1::2]), encoding="utf-8")
+    (tmp_path / "dev.csv").write_text("".join(lines[:1] + lines[2::2]), encoding="utf-8")
+    result = train(tiny_args(tiny_model_dir, tmp_path, schedule="joint", data=str(tmp_path / "train.csv"),
+                             validation=str(tmp_path / "dev.csv"), threshold_holdout=0.2,
+                             threshold_objective=objective))
+    splits = {name: set(result.data[name]["id"]) for name in ("train", "holdout", "validation")}
+    held = len(splits["holdout"])
+    assert abs(held - 88) <= 8 and len(splits["train"]) + held == 440 and not splits["train"] & splits["holdout"]
+    thresholds = read_bundle_info(tmp_path / "bundle")["thresholds"]
+    values = set(thresholds["per_label"].values())
+    if objective == "none":
+        assert values == {0.5}
+    else:
+        assert len(values) == 1 and thresholds["source"] == f"global-f1 on validation (440 rows) and holdout ({held} rows)"
 
 
 def test_bundle_loads_in_a_transformers_pipeline_without_mlc(tiny_model_dir, tmp_path):

@@ -40,4 +40,7 @@ class DataArgs:
                            choices=("error", "drop"))
     validation_size: float = _opt(0.1, "Fraction of the training rows held out for validation when no "
                                        "validation split is given (stratified by language and labels); 0 for none.")
+    threshold_holdout: float = _opt(0.0, "When a validation split is given: fraction of the training rows held "
+                                          "back (stratified) to tune thresholds on, together with validation; "
+                                          "0 for none. Without one, the validation slice serves already.")
     seed: int = _opt(42, "Random seed (validation split, sampling, initialisation).")

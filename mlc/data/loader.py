@@ -283,8 +283,9 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
         args.label_columns = [c.strip() for c in args.label_columns.split(",") if c.strip()]
     if isinstance(args.columns, str):
         args.columns = [c.strip() for c in args.columns.split(",") if c.strip()]
-    if not 0 <= args.validation_size < 1:
-        raise ConfigError(f"validation_size must be in [0, 1), got {args.validation_size}")
+    for name in ("validation_size", "threshold_holdout"):
+        if not 0 <= getattr(args, name) < 1:
+            raise ConfigError(f"{name} must be in [0, 1), got {getattr(args, name)}")
 
     discovered, saved = discover(args.data)
     roots = [Path(args.data).expanduser()]
@@ -345,10 +346,14 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
         examples["train"], examples["validation"] = _stratified_split(examples["train"], labels,
                                                                       args.validation_size, args.seed)
         info["validation_source"] = f"stratified {args.validation_size:.0%} of train (seed {args.seed})"
+    elif "validation" in examples and args.threshold_holdout > 0:
+        examples["train"], examples["holdout"] = _stratified_split(examples["train"], labels,
+                                                                   args.threshold_holdout, args.seed)
+        info["holdout_source"] = f"stratified {args.threshold_holdout:.0%} of train (seed {args.seed})"
 
     found_warnings = []
     ids_by_split = {s: {e.id for e in rows} for s, rows in examples.items()}
-    for a, b in (("train", "validation"), ("train", "test"), ("validation", "test")):
+    for a, b in (("train", "validation"), ("train", "test"), ("validation", "test"), ("holdout", "validation")):
         shared = ids_by_split.get(a, set()) & ids_by_split.get(b, set())
         if shared:
             found_warnings.append(f"{len(shared)} ids appear in both {a} and {b} (e.g. {sorted(shared)[0]!r})")
