@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -30,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import machine_description, mean, per_language, tfidf_baseline  # noqa: E402
+
 from mlc.data import load_data  # noqa: E402
-from mlc.metrics import f1_scores  # noqa: E402
 from mlc.thresholds import DEFAULT_THRESHOLD  # noqa: E402
 
 BRIGHTER = ROOT.parent / "shared" / "data" / "brighter"
@@ -58,48 +58,12 @@ def data_view(languages: list[str], folder: Path) -> Path:
     return folder
 
 
-def per_language(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: np.ndarray) -> dict:
-    out = {}
-    for lang in sorted(set(languages)):
-        rows = languages == lang
-        macro, micro = f1_scores(truth[rows], pred[rows], mask[rows])
-        out[lang] = {"macro_f1": macro, "micro_f1": micro}
-    return out
-
-
 def global_threshold(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: np.ndarray) -> float:
     """The single threshold maximising the mean over languages of macro-F1 (a low-variance alternative)."""
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
     scores = [np.mean([m["macro_f1"] for m in per_language((probs >= t).astype(int), truth, mask,
                                                            languages).values()]) for t in grid]
     return float(grid[int(np.argmax(scores))])
-
-
-def tfidf_baseline(data) -> np.ndarray:
-    """TF-IDF of word 1-2-grams and character 2-5-grams, one-vs-rest logistic regression, per language; dev
-    probabilities. Labels without both classes in a language's train get probability 0."""
-    from scipy.sparse import hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    train_lang, dev_lang = np.array(list(data["train"]["language"])), np.array(list(data["test"]["language"]))
-    train_text, dev_text = np.array(list(data["train"]["text"])), np.array(list(data["test"]["text"]))
-    train_y = np.array(list(data["train"]["labels"]))
-    probs = np.zeros((len(dev_text), len(data.labels)))
-    for lang in sorted(set(dev_lang)):
-        tr, de = train_lang == lang, dev_lang == lang
-        words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
-        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
-                                max_features=200_000)
-        x_train = hstack([words.fit_transform(train_text[tr]), chars.fit_transform(train_text[tr])]).tocsr()
-        x_dev = hstack([words.transform(dev_text[de]), chars.transform(dev_text[de])]).tocsr()
-        for j in range(len(data.labels)):
-            y = train_y[tr, j]
-            if y.min() == y.max():
-                continue
-            model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
-            probs[de, j] = model.fit(x_train, y).predict_proba(x_dev)[:, 1]
-    return probs
 
 
 def parse_variant(spec: str) -> tuple[str, dict]:
@@ -157,11 +121,6 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
     return {"name": name, "options": options, "train_seconds": seconds, "dev": results,
             "thresholds_per_language": by_language,
             "validation_by_stage": json.loads((output / "metrics.json").read_text())["validation_by_stage"]}
-
-
-def mean(values) -> float:
-    values = list(values)
-    return float(np.mean(values)) if values else float("nan")
 
 
 def markdown(languages: list[str], baseline: dict, runs: list[dict], command: str, machine: str, wall: float) -> str:
@@ -234,10 +193,7 @@ def main() -> None:
                                                                  for rule, res in runs[-1]["dev"].items()},
                               "minutes": round(runs[-1]["train_seconds"] / 60, 1)}), flush=True)
     wall = time.perf_counter() - started
-    import torch
-
-    machine = (f"{torch.cuda.get_device_name()}, torch {torch.__version__}" if torch.cuda.is_available() else
-               f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    machine = machine_description()
     result = {"languages": languages, "baseline": baseline, "runs": runs, "wall_seconds": wall, "machine": machine}
     if opts.json:
         Path(opts.json).write_text(json.dumps(result, indent=2))

@@ -1,0 +1,147 @@
+"""XED (English and Finnish) and GoEmotions: mlc against a TF-IDF baseline and the published numbers, on test.
+
+XED has no official split: each language's annotated file is split 80/10/10 into train/dev/test, stratified by
+labels with iterative stratification (seed 42), into a temporary folder; the data in ../shared is read in place.
+GoEmotions uses its own train/dev/test. mlc trains on train (dev is the validation split that tunes the
+thresholds) and is scored once on test. Usage:
+
+  python benchmarks/quality.py xed --config examples/xed.yaml
+  python benchmarks/quality.py goemotions --config examples/goemotions.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import machine_description, per_language, tfidf_baseline  # noqa: E402
+
+from mlc.data import load_data  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+XED_LABELS = "anger,anticipation,disgust,fear,joy,sadness,surprise,trust"
+# (reference name, metric, value) from ../shared/data/README.md.
+REFERENCES = {
+    "xed": {"en": [("BERT (Öhman et al. 2020)", "F1", 0.530), ("one-vs-rest LinearSVC (ibid.)", "F1", 0.502)],
+            "fi": [("SVM (ibid.)", "F1", 0.586)]},
+    "goemotions": {"en": [("BERT-base (Demszky et al. 2020)", "macro-F1", 0.46)]},
+}
+
+
+def xed_view(folder: Path, seed: int = 42) -> Path:
+    """train/dev/test/<lang>.jsonl for XED en and fi: a seeded, stratified 80/10/10 split of each annotated file."""
+    from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
+
+    for lang in ("en", "fi"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = load_data(SHARED / "xed" / "AnnotatedData" / f"{lang}-annotated.tsv", label_names=XED_LABELS,
+                             label_id_base=1, language=lang, quoting=False, validation_size=0)
+        rows = data["train"]
+        y = np.array(list(rows["labels"]))
+        splitter = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
+        train_idx, rest = next(splitter.split(np.zeros(len(y)), y))
+        splitter = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=0.5, random_state=seed)
+        dev_pos, test_pos = next(splitter.split(np.zeros(len(rest)), y[rest]))
+        for split, index in (("train", train_idx), ("dev", rest[dev_pos]), ("test", rest[test_pos])):
+            (folder / split).mkdir(parents=True, exist_ok=True)
+            with (folder / split / f"{lang}.jsonl").open("w", encoding="utf-8") as handle:
+                for i in sorted(index):
+                    names = [data.labels[j] for j, v in enumerate(y[i]) if v]
+                    handle.write(json.dumps({"id": rows[int(i)]["id"], "text": rows[int(i)]["text"],
+                                             "labels": names}, ensure_ascii=False) + "\n")
+    return folder
+
+
+def run(dataset: str, config: dict, work: Path) -> dict:
+    from mlc import Classifier
+    from mlc.evaluation import align
+    from mlc.thresholds import DEFAULT_THRESHOLD
+    from mlc.trainer import train
+    from mlc.training_args import TrainArgs
+
+    if dataset == "xed":
+        folder = xed_view(work / "xed")
+        options = {"data": str(folder), "label_column": "labels", "label_names": XED_LABELS}
+    else:
+        folder = SHARED / "goemotions"
+        options = {"data": str(folder), "language": "en"}
+    data = load_data(**options)
+    truth = np.array(list(data["test"]["labels"]))
+    mask = np.array([data.label_mask(lang) for lang in data["test"]["language"]])
+    languages = np.asarray(list(data["test"]["language"]))
+    started = time.perf_counter()
+    baseline = per_language((tfidf_baseline(data) >= 0.5).astype(int), truth, mask, languages)
+    baseline_seconds = time.perf_counter() - started
+    print("TF-IDF baseline:", json.dumps(baseline), flush=True)
+
+    output = work / "bundle"
+    started = time.perf_counter()
+    train(TrainArgs(**{**config, **options, "output": str(output)}))
+    seconds = time.perf_counter() - started
+    clf = Classifier.load(output)
+    test = align(data, ["test"], clf.labels, "test")
+    probs = clf.predict_proba(test.texts, batch_size=64)
+    scores = {rule: per_language((probs >= thresholds).astype(int), test.truth, test.mask, languages)
+              for rule, thresholds in (("0.5", DEFAULT_THRESHOLD), ("bundle", clf.thresholds))}
+    return {"dataset": dataset, "config": config, "baseline": baseline, "mlc": scores, "train_seconds": seconds,
+            "baseline_seconds": baseline_seconds, "rows": {s: len(data[s]) for s in data.splits},
+            "thresholds_source": json.loads((output / "thresholds.json").read_text())["source"]}
+
+
+def markdown(result: dict, command: str, machine: str) -> str:
+    refs = REFERENCES[result["dataset"]]
+    lines = [f"`{command}`", "", f"Machine: {machine}. Rows: {result['rows']}. Training {result['train_seconds'] / 60:.1f} "
+             f"min. Test scores (%); thresholds: {result['thresholds_source']}.", "",
+             "| lang | published | TF-IDF + LR macro-F1 | mlc macro-F1, thr 0.5 | mlc macro-F1, bundle thr | "
+             "TF-IDF + LR micro-F1 | mlc micro-F1, bundle thr |", "|---|---|---|---|---|---|---|"]
+    for lang in sorted(result["baseline"]):
+        published = "; ".join(f"{name} {metric} {100 * value:.1f}" for name, metric, value in refs.get(lang, []))
+        b, m = result["baseline"][lang], result["mlc"]
+        lines.append(f"| {lang} | {published} | {100 * b['macro_f1']:.1f} | {100 * m['0.5'][lang]['macro_f1']:.1f} | "
+                     f"**{100 * m['bundle'][lang]['macro_f1']:.1f}** | {100 * b['micro_f1']:.1f} | "
+                     f"{100 * m['bundle'][lang]['micro_f1']:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dataset", choices=("xed", "goemotions"))
+    parser.add_argument("--config", help="YAML/JSON of TrainArgs options")
+    parser.add_argument("--json", help="also write the raw results here")
+    parser.add_argument("--no-results", action="store_true")
+    opts = parser.parse_args()
+    if not SHARED.is_dir():
+        sys.exit(f"data sets not found at {SHARED}")
+    config: dict = {"model": "default"}
+    if opts.config:
+        from mlc.cli import load_config_file
+
+        config.update(load_config_file(opts.config))
+    with tempfile.TemporaryDirectory(prefix=f"mlc-{opts.dataset}-") as tmp:
+        result = run(opts.dataset, config, Path(tmp))
+    machine = machine_description()
+    if opts.json:
+        Path(opts.json).write_text(json.dumps(result, indent=2))
+    table = markdown(result, "python benchmarks/quality.py " + " ".join(sys.argv[1:]), machine)
+    print(table)
+    if not opts.no_results:
+        from results import update_section
+
+        title = {"xed": "XED English and Finnish", "goemotions": "GoEmotions"}[opts.dataset]
+        update_section(opts.dataset, f"## {title} on test (`benchmarks/quality.py`)\n\n{table}")
+
+
+if __name__ == "__main__":
+    main()
