@@ -15,6 +15,7 @@ from .atomic import atomic_folder
 from .errors import ConfigError
 
 STATE_FILE = "state.json"
+BEST_FILE = "best.safetensors"
 # Options that must not change between a run and its resumption (they change the batches or the model).
 _FIXED = ("data", "validation", "model", "schedule", "language_order", "language_epochs", "epochs", "batch_size",
           "gradient_accumulation", "seed", "pooling", "problem", "max_length", "language_temperature",
@@ -26,11 +27,19 @@ def checkpoint_dir(output: str | os.PathLike) -> Path:
     return output.with_name(output.name + ".checkpoint")
 
 
-def save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: dict[str, Any], args) -> None:
+def _cpu(weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().contiguous() for k, v in weights.items()}
+
+
+def save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: dict[str, Any], args,
+                    best_weights: dict[str, torch.Tensor] | None = None) -> None:
+    """Everything a resumed run needs, atomically; `best_weights`: early stopping's best weights of the stage."""
     from safetensors.torch import save_file
 
     with atomic_folder(folder) as tmp:
-        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, tmp / "model.safetensors")
+        save_file(_cpu(model.state_dict()), tmp / "model.safetensors")
+        if best_weights is not None:
+            save_file(_cpu(best_weights), tmp / BEST_FILE)
         rng = {"torch_rng": torch.get_rng_state()}
         device = next(model.parameters()).device
         if device.type == "cuda":  # dropout on a GPU draws from the GPU's generator
@@ -55,5 +64,7 @@ def load_checkpoint(folder: Path, args) -> dict[str, Any]:
         raise ConfigError(f"{folder}: cannot resume with different {', '.join(changed)} (checkpoint has "
                           + ", ".join(f"{k}={state['args'].get(k)!r}" for k in changed) + ")")
     state["model"] = load_file(folder / "model.safetensors")
+    if (folder / BEST_FILE).is_file():
+        state["best_model"] = load_file(folder / BEST_FILE)
     state["optimizer"] = torch.load(folder / "optimizer.pt", weights_only=True)
     return state

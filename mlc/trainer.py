@@ -70,6 +70,14 @@ class _BestTracker:
         self.bad += 1
         return bool(self.patience) and self.bad >= self.patience
 
+    def summary(self) -> dict:
+        return {"score": self.score, "metrics": self.metrics, "bad": self.bad}
+
+    def restore(self, summary: dict, weights: dict[str, torch.Tensor] | None, device: torch.device) -> None:
+        """Continue from a checkpoint: the best score so far, its metrics and weights, and the patience used."""
+        self.score, self.metrics, self.bad = summary["score"], summary["metrics"], summary["bad"]
+        self.state = None if weights is None else {k: v.to(device) for k, v in weights.items()}
+
 
 def pick_device(spec: str) -> torch.device:
     """auto: this process's GPU (LOCAL_RANK under torchrun) if there is one, else the CPU."""
@@ -276,6 +284,8 @@ class Trainer:
                 self._say(f"mlc: resuming {stage.name} at batch {done + 1} of {len(batches)} (step "
                       f"{self.global_step})")
             best = _BestTracker(args.early_stopping_patience)
+            if resume and index == resume["stage_index"] and "early_stopping" in resume:
+                best.restore(resume["early_stopping"], resume.get("best_model"), self.device)
             model.train()
             bar = tqdm(total=len(batches), initial=done, desc=stage.name, unit="batch", file=sys.stderr,
                        disable=not self.world.main,
@@ -327,7 +337,8 @@ class Trainer:
                         if self.world.main:
                             save_checkpoint(ckpt_folder, model, optimizer, scheduler, self.scaler, {
                                 "stage_index": index, "batches_done": number, "global_step": self.global_step,
-                                "seen": seen, "stage_metrics": result.stage_metrics}, args)
+                                "seen": seen, "stage_metrics": result.stage_metrics,
+                                "early_stopping": best.summary()}, args, best.state)
                         distributed.barrier()
                     if args.max_steps and self.global_step >= args.max_steps:
                         break

@@ -254,6 +254,19 @@ def test_early_stopping_stops_a_stage_that_does_not_improve(tiny_model_dir, tmp_
         tiny_args(tiny_model_dir, tmp_path, early_stopping_patience=2).validate()
 
 
+def test_resume_keeps_early_stopping_state(tiny_model_dir, tmp_path):
+    # A learning rate too small to change any prediction: the first evaluation stays the best, so patience 3 stops
+    # the stage at step 4, whether or not the run was interrupted at step 2 and resumed.
+    common = dict(schedule="joint", epochs=1, learning_rate=1e-12, head_lr=1e-12, eval_steps=1,
+                  early_stopping_patience=3)
+    straight = Trainer(tiny_args(tiny_model_dir, tmp_path / "a", max_steps=0, **common)).train()
+    Trainer(tiny_args(tiny_model_dir, tmp_path / "b", max_steps=2, checkpoint_steps=2, **common)).train()
+    state = json.loads((tmp_path / "b" / "bundle.checkpoint" / "state.json").read_text())
+    assert state["early_stopping"]["bad"] == 1 and (tmp_path / "b" / "bundle.checkpoint" / "best.safetensors").exists()
+    resumed = Trainer(tiny_args(tiny_model_dir, tmp_path / "b", max_steps=0, resume=True, **common)).train()
+    assert straight.steps == resumed.steps == 4
+
+
 def test_truncated_texts_are_counted(tiny_model_dir, tmp_path):
     path = tmp_path / "d.csv"
     rows = ["id,text,a,b", "1,short one,1,0", "2," + " ".join(["order"] * 40) + ",0,1", "3,another short,0,1",
