@@ -31,6 +31,8 @@ from .thresholds import DEFAULT_THRESHOLD, tune_thresholds_for
 BUNDLE_FILE = "mlc.json"
 MODELING_FILE = "modeling_mlc.py"
 THRESHOLDS_FILE = "thresholds.json"
+# The index of a --schedule per-language output folder: {"schedule": ..., "bundles": {language: subfolder}}.
+LANGUAGES_FILE = "languages.json"
 EVALUATION_DIR = "evaluation"
 
 
@@ -141,6 +143,10 @@ def _model_card(args, data, result, summary: dict) -> str:
 def read_bundle_info(folder: str | os.PathLike) -> dict[str, Any]:
     folder = Path(folder)
     path = folder / BUNDLE_FILE
+    if not path.is_file() and (folder / LANGUAGES_FILE).is_file():
+        languages = json.loads((folder / LANGUAGES_FILE).read_text("utf-8"))["bundles"]
+        raise ModelError(f"{folder}: holds one bundle per language (--schedule per-language), not a bundle "
+                         f"(hint: load one of {', '.join(str(folder / p) for p in languages.values())})")
     if not path.is_file():
         raise ModelError(f"{folder}: not an mlc bundle (no {BUNDLE_FILE}) (hint: train one with python -m mlc.train)")
     info = json.loads(path.read_text("utf-8"))

@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                "samples_per_second": round(result.samples_per_second, 2), "processes": result.processes,
                "validation": result.stage_metrics.get(list(result.stage_metrics)[-1], {}) if result.stage_metrics
                else {}}
+    if result.bundles:  # --schedule per-language: one bundle and one validation result per language
+        summary.update(bundles={lang: os.path.join(args.output, sub) for lang, sub in result.bundles.items()},
+                       validation=result.stage_metrics)
     print(json.dumps(summary, indent=2))
     return 0
 

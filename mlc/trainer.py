@@ -8,7 +8,7 @@ import random
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class TrainResult:
     processes: int = 1
     device: str = "cpu"
     precision: str = "fp32"
+    bundles: dict[str, str] = field(default_factory=dict)  # --schedule per-language: language -> subfolder
 
 
 class _BestTracker:
@@ -158,6 +159,9 @@ class Trainer:
 
     def __init__(self, args: TrainArgs, data: MultiLabelData | None = None, log=None) -> None:
         self.args = args.validate()
+        if args.schedule == "per-language":
+            raise ConfigError("--schedule per-language trains one model per language: use mlc.train() or "
+                              "python -m mlc.train, which write one bundle per language")
         self.data = data if data is not None else load_data(args)
         self.device = pick_device(args.device)
         self.world = distributed.setup(self.device, args.ddp_backend)
@@ -412,13 +416,55 @@ class Trainer:
 
 
 def train(args: TrainArgs | None = None, **options: Any) -> TrainResult:
-    """Python API: `mlc.train(data="examples/support_tickets.csv", output="bundle")`."""
-    from dataclasses import replace
+    """Python API: `mlc.train(data="examples/support_tickets.csv", output="bundle")`. With
+    `schedule="per-language"`, one bundle per language in `output/<language>/` (see `train_per_language`)."""
+    args = replace(args, **options) if args is not None else TrainArgs(**options)
+    if args.schedule == "per-language":
+        return train_per_language(args.validate())
+    return _train_bundle(args)
 
+
+def train_per_language(args: TrainArgs) -> TrainResult:
+    """One model per language, each fine-tuned from the base encoder on that language's rows and labels only
+    (`language_epochs` epochs) and written atomically to OUTPUT/<language>/ as it finishes; OUTPUT/languages.json
+    indexes them. `--resume` skips finished languages and continues the interrupted one from its checkpoint. The
+    result is the last language's, with every language's validation metrics and all bundles."""
+    from .atomic import atomic_file
+    from .bundle import BUNDLE_FILE, LANGUAGES_FILE
+
+    data = load_data(args)
+    output = Path(args.output)
+    order = [stage.languages[0] for stage in stages_for(args, data)]
+    bundles, metrics, last, steps, seconds, samples = {}, {}, None, 0, 0.0, 0.0
+    for number, language in enumerate(order, 1):
+        target = output / language
+        bundles[language] = language
+        interrupted = checkpoint_dir(target).exists()
+        if args.resume and (target / BUNDLE_FILE).is_file() and not interrupted:
+            print(f"mlc: {language}: already trained in {target}, skipped", file=sys.stderr)
+            continue
+        print(f"mlc: per-language {number}/{len(order)}: {language} into {target}", file=sys.stderr)
+        last = _train_bundle(replace(args, schedule="joint", epochs=args.language_epochs, language_temperature=1.0,
+                                     output=str(target), resume=args.resume and interrupted),
+                             data.for_language(language))
+        metrics[f"language:{language}"] = last.stage_metrics.get("joint", {})
+        steps, seconds, samples = steps + last.steps, seconds + last.seconds, \
+            samples + last.samples_per_second * last.seconds
+    if last is None:
+        raise ConfigError(f"{output}: every language is trained already; nothing to resume")
+    if distributed.current().main:
+        with atomic_file(output / LANGUAGES_FILE, encoding="utf-8") as handle:
+            json.dump({"schedule": "per-language", "bundles": bundles}, handle, indent=2)
+    last.stage_metrics, last.bundles = metrics, bundles
+    last.steps, last.seconds = steps, seconds
+    last.samples_per_second = samples / seconds if seconds else 0.0
+    return last
+
+
+def _train_bundle(args: TrainArgs, data: MultiLabelData | None = None) -> TrainResult:
     from .bundle import save_bundle
 
-    args = replace(args, **options) if args is not None else TrainArgs(**options)
-    trainer = Trainer(args)
+    trainer = Trainer(args, data)
     output = Path(args.output)
     log_path = output.with_name(output.name + ".train-log.jsonl")
     if not trainer.world.main:  # under torchrun, rank 0 alone writes the log, checkpoints and the bundle

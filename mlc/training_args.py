@@ -27,10 +27,13 @@ class TrainArgs(DataArgs):
                                 "cls-last4 (first token of the last four layers, concatenated).", choices=POOLINGS)
     dropout: float = _opt(0.1, "Dropout before the classification head.")
     max_length: int = _opt(128, "Maximum tokens per text; longer texts are truncated (and counted).")
-    schedule: str = _opt("per-language-then-joint", "per-language-then-joint, joint, or per-language.",
+    schedule: str = _opt("per-language-then-joint", "per-language-then-joint (one model: each language in turn, "
+                                                     "then all mixed), joint (all mixed), or per-language (one "
+                                                     "model per language, in OUTPUT/<language>/).",
                          choices=SCHEDULES)
     language_order: list[str] | None = _opt(None, "Order of the per-language stage (default: largest first).")
-    language_epochs: float = _opt(1.0, "Epochs of each language's stage in the per-language phase.")
+    language_epochs: float = _opt(1.0, "Epochs of each language's stage (per-language phase, or per-language "
+                                       "models).")
     epochs: float = _opt(3.0, "Epochs of the joint stage (the only stage of the joint schedule).")
     language_temperature: float = _opt(1.0, "Language-balanced sampling in the joint stage: probability of a "
                                             "language ~ rows^(1/T); 1 keeps the natural mix, larger flattens it.")

@@ -24,18 +24,46 @@ def tiny_args(tiny_model_dir, tmp_path, **kw):
     return TrainArgs(**base)
 
 
-@pytest.mark.parametrize("schedule", ["joint", "per-language-then-joint", "per-language"])
+@pytest.mark.parametrize("schedule", ["joint", "per-language-then-joint"])
 def test_schedules_train_and_report_validation_per_stage(tiny_model_dir, tmp_path, schedule):
     args = tiny_args(tiny_model_dir, tmp_path, schedule=schedule, max_steps=0, epochs=0.05)
     result = Trainer(args).train()
     stages = list(result.stage_metrics)
     if schedule == "joint":
         assert stages == ["joint"]
-    elif schedule == "per-language":
-        assert len(stages) == 8 and all(s.startswith("language:") for s in stages)
     else:
-        assert stages[-1] == "joint" and len(stages) == 9
+        assert stages[-1] == "joint" and len(stages) == 9 and all(s.startswith("language:") for s in stages[:-1])
     assert set(result.stage_metrics[stages[-1]]) >= {"en", "zh", "ar", "all"}
+
+
+def test_per_language_writes_one_bundle_per_language_with_its_own_labels(tiny_model_dir, tmp_path):
+    from mlc import Classifier
+    from mlc.errors import ModelError
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    words = ["order", "refund", "late", "broken", "parcel", "account", "login", "invoice"]
+    (folder / "en.csv").write_text("text,late,broken\n" + "".join(
+        f"{words[i % 8]} {words[(i * 3) % 8]} {i},{i % 2},{(i // 2) % 2}\n" for i in range(40)), encoding="utf-8")
+    (folder / "de.csv").write_text("text,late\n" + "".join(
+        f"{words[(i * 5) % 8]} {i} bitte,{i % 2}\n" for i in range(30)), encoding="utf-8")
+    output = tmp_path / "models"
+    result = train(tiny_args(tiny_model_dir, tmp_path, data=str(folder), output=str(output), schedule="per-language",
+                             max_steps=0, language_epochs=1, max_length=16))
+    assert result.bundles == {"en": "en", "de": "de"}  # largest first
+    assert set(result.stage_metrics) == {"language:en", "language:de"}
+    assert read_bundle_info(output / "en")["labels"] == ["late", "broken"]
+    assert read_bundle_info(output / "de")["labels"] == ["late"]
+    assert Classifier.load(output / "de").predict_proba(["bitte"]).shape == (1, 1)
+    assert json.loads((output / "languages.json").read_text()) == {"schedule": "per-language",
+                                                                    "bundles": {"en": "en", "de": "de"}}
+    with pytest.raises(ModelError, match="one bundle per language"):
+        Classifier.load(output)
+    with pytest.raises(ConfigError, match="every language is trained already"):
+        train(tiny_args(tiny_model_dir, tmp_path, data=str(folder), output=str(output), schedule="per-language",
+                        max_steps=0, language_epochs=1, max_length=16, resume=True))
+    with pytest.raises(ConfigError, match="one model per language"):
+        Trainer(tiny_args(tiny_model_dir, tmp_path, schedule="per-language"))
 
 
 @pytest.mark.parametrize("options", [dict(loss="focal"), dict(pos_weight="auto", pos_weight_max=3.0),

@@ -67,6 +67,22 @@ class MultiLabelData:
         annotated = set(self.language_labels.get(language, self.labels))
         return [int(label in annotated) for label in self.labels]
 
+    def for_language(self, language: str) -> MultiLabelData:
+        """The rows of one language, with the labels that language was annotated with (for per-language models)."""
+        from datasets import DatasetDict
+
+        if language not in self.language_labels:
+            raise ConfigError(f"no rows in language {language!r} (the data has {', '.join(self.languages)})")
+        keep = [self.labels.index(label) for label in self.language_labels[language]]
+        splits = {}
+        for name, ds in self.splits.items():
+            rows = [i for i, lang in enumerate(ds["language"]) if lang == language]
+            if rows:
+                splits[name] = ds.select(rows).map(lambda row: {"labels": [row["labels"][j] for j in keep]})
+        info = {**self.info, "language": language}
+        return MultiLabelData(DatasetDict(splits), list(self.language_labels[language]),
+                              {language: list(self.language_labels[language])}, info, list(self.warnings))
+
     def summary(self) -> dict[str, Any]:
         from .summary import summarize
 
