@@ -4,9 +4,10 @@ Trains on BRIGHTER train of the chosen languages (validation: a stratified 10% o
 scores dev per language with the official metric (macro-F1 over the language's own labels) and micro-F1, and writes
 a table beside the published test-set numbers (dev is the proxy; test is held out). Every variant's thresholds are
 scored four ways on dev: 0.5, per-label tuned on validation (the bundle's), one global threshold tuned on
-validation, and one threshold per language tuned on that language's validation rows. Usage:
+validation, and one threshold per language tuned on that language's validation rows; bundles with an n-gram
+model (mlc's default) are also scored by their encoder alone, its thresholds tuned the bundle's way. Usage:
 
-  python benchmarks/brighter.py --quick                                  # 4 languages, the default recipe
+  python benchmarks/brighter.py --quick                 # 4 languages, examples/brighter.yaml: under 10 minutes
   python benchmarks/brighter.py --languages eng,deu,esp,ron --variants joint,per-language-then-joint
   python benchmarks/brighter.py --all --config examples/brighter.yaml    # all 28 languages
 
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine_description, mean, per_language, tfidf_baseline  # noqa: E402
 
 from mlc.data import load_data  # noqa: E402
-from mlc.thresholds import DEFAULT_THRESHOLD  # noqa: E402
+from mlc.thresholds import DEFAULT_THRESHOLD, tune_thresholds_for  # noqa: E402
 
 BRIGHTER = ROOT.parent / "shared" / "data" / "brighter"
 QUICK = ["eng", "deu", "esp", "ron"]
@@ -83,7 +84,7 @@ def parse_variant(spec: str) -> tuple[str, dict]:
 def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, data,
                 save_probs: Path | None = None) -> dict:
     """Train one variant, score dev under each threshold rule; save_probs: also keep the dev and validation
-    probabilities (an .npz per variant beside this path) for offline threshold studies."""
+    encoder's probabilities (an .npz per variant beside this path) for offline studies (thresholds.py, blend.py)."""
     from mlc import Classifier
     from mlc.evaluation import align
     from mlc.trainer import train
@@ -96,12 +97,17 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
     clf = Classifier.load(output)
     dev = align(data, ["test"], clf.labels, "dev")
     languages = np.asarray(dev.languages)
-    dev_probs = clf.predict_proba(dev.texts, batch_size=64)
     validation = load_data(str(view / "train"), validation_size=base.get("validation_size", 0.1),
                            seed=base.get("seed", 42))
     val = align(validation, ["validation"], clf.labels, "validation")
-    val_probs = clf.predict_proba(val.texts, batch_size=64)
     val_languages = np.asarray(val.languages)
+    # The encoder's scores, then what the bundle predicts (blended with its n-gram model, if it has one).
+    dev_encoder = clf.predict_proba(dev.texts, batch_size=64, ngrams=False)
+    val_encoder = clf.predict_proba(val.texts, batch_size=64, ngrams=False)
+    dev_probs, val_probs = dev_encoder, val_encoder
+    if clf.ngrams is not None:
+        dev_probs = clf.ngrams.blend(dev_encoder, dev.texts, dev.languages)
+        val_probs = clf.ngrams.blend(val_encoder, val.texts, val.languages)
     shared = global_threshold(val_probs, val.truth, val.mask, val_languages)
     results = {}
     for rule, thresholds in (("0.5", np.full(len(clf.labels), DEFAULT_THRESHOLD)),
@@ -113,9 +119,15 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
                    for lang in sorted(set(languages))}
     row_thresholds = np.array([by_language[lang] for lang in languages])[:, None]
     results["per-language"] = per_language((dev_probs >= row_thresholds).astype(int), dev.truth, dev.mask, languages)
+    if clf.ngrams is not None:  # the encoder alone, its thresholds tuned the bundle's way on the same rows
+        objective = json.loads((output / "training_args.json").read_text())["threshold_objective"]
+        alone = (np.full(len(clf.labels), DEFAULT_THRESHOLD) if objective == "none" else
+                 tune_thresholds_for(val_encoder, val.truth, val.mask, objective, languages=val_languages)[0])
+        results["per-label, encoder alone"] = per_language((dev_encoder >= alone).astype(int), dev.truth, dev.mask,
+                                                           languages)
     if save_probs:
-        np.savez_compressed(save_probs.with_name(f"{save_probs.stem}-{name}.npz"), dev_probs=dev_probs,
-                            dev_truth=dev.truth, dev_mask=dev.mask, dev_languages=languages, val_probs=val_probs,
+        np.savez_compressed(save_probs.with_name(f"{save_probs.stem}-{name}.npz"), dev_probs=dev_encoder,
+                            dev_truth=dev.truth, dev_mask=dev.mask, dev_languages=languages, val_probs=val_encoder,
                             val_truth=val.truth, val_mask=val.mask, val_languages=val_languages,
                             bundle_thresholds=clf.thresholds, labels=np.asarray(clf.labels))
     return {"name": name, "options": options, "train_seconds": seconds, "dev": results,
@@ -140,12 +152,14 @@ def markdown(languages: list[str], baseline: dict, runs: list[dict], command: st
             cells += [f"{100 * res[lang]['macro_f1']:.1f}" for res in run["dev"].values()]
         lines.append("| " + " | ".join(cells) + " |")
     published = [lang for lang in languages if lang in PUBLISHED]
-    cells = [f"**mean ({len(languages)})**", *(f"{mean(PUBLISHED[lang][i] for lang in published):.1f}"
-                                               if len(published) == len(languages) else "" for i in range(3)),
-             f"{100 * mean(baseline[lang]['macro_f1'] for lang in languages):.1f}"]
-    for run in runs:
-        cells += [f"**{100 * mean(res[lang]['macro_f1'] for lang in languages):.1f}**" for res in run["dev"].values()]
-    lines.append("| " + " | ".join(cells) + " |")
+    for subset in ([languages, published] if published and len(published) < len(languages) else [languages]):
+        pub = len(published) == len(subset)
+        cells = [f"**mean ({len(subset)}{' published' if pub and subset is published else ''})**",
+                 *(f"{mean(PUBLISHED[lang][i] for lang in subset):.1f}" if pub else "" for i in range(3)),
+                 f"{100 * mean(baseline[lang]['macro_f1'] for lang in subset):.1f}"]
+        for run in runs:
+            cells += [f"**{100 * mean(res[lang]['macro_f1'] for lang in subset):.1f}**" for res in run["dev"].values()]
+        lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Micro-F1 (%) with the bundle's per-label thresholds: " + "; ".join(
         f"{run['name']} " + ", ".join(f"{lang} {100 * run['dev']['per-label'][lang]['micro_f1']:.1f}"
                                       for lang in languages) for run in runs) + ".", "",
@@ -157,7 +171,8 @@ def markdown(languages: list[str], baseline: dict, runs: list[dict], command: st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--languages", help="comma-separated BRIGHTER codes")
-    parser.add_argument("--quick", action="store_true", help=f"the 4 languages {','.join(QUICK)}")
+    parser.add_argument("--quick", action="store_true", help=f"the 4 languages {','.join(QUICK)}, with "
+                        "examples/brighter.yaml unless --config says otherwise")
     parser.add_argument("--all", action="store_true", help="all 28 languages")
     parser.add_argument("--variants", default="per-language-then-joint")
     parser.add_argument("--config", help="YAML/JSON of TrainArgs options under the variants")
@@ -170,6 +185,8 @@ def main() -> None:
     languages = (QUICK if opts.quick else sorted(p.stem for p in (BRIGHTER / "dev").glob("*.csv")) if opts.all
                  else opts.languages.split(",") if opts.languages else QUICK)
     base: dict = {"model": "default", "validation_size": 0.1}
+    if opts.quick and not opts.config:  # the 28-language recipe, on 4 languages
+        opts.config = str(ROOT / "examples" / "brighter.yaml")
     if opts.config:
         from mlc.cli import load_config_file
 

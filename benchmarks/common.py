@@ -32,27 +32,13 @@ def machine_description() -> str:
 
 
 def tfidf_baseline(data, split: str = "test") -> np.ndarray:
-    """TF-IDF of word 1-2-grams and character 2-5-grams, one-vs-rest logistic regression, per language, fitted on
-    `train`; probabilities for `split`. Labels without both classes in a language's train get probability 0."""
-    from scipy.sparse import hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
+    """The cheap baseline: mlc's n-gram model alone (TF-IDF of word 1-2-grams and character 2-5-grams, one-vs-rest
+    logistic regression, per language; mlc.ngrams), fitted on `train`; probabilities for `split`. Labels without
+    both classes in a language's train get probability 0."""
+    from mlc.evaluation import align
+    from mlc.ngrams import NgramModel
 
-    train_lang, dev_lang = np.array(list(data["train"]["language"])), np.array(list(data[split]["language"]))
-    train_text, dev_text = np.array(list(data["train"]["text"])), np.array(list(data[split]["text"]))
-    train_y = np.array(list(data["train"]["labels"]))
-    probs = np.zeros((len(dev_text), len(data.labels)))
-    for lang in sorted(set(dev_lang)):
-        tr, de = train_lang == lang, dev_lang == lang
-        words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
-        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
-                                max_features=200_000)
-        x_train = hstack([words.fit_transform(train_text[tr]), chars.fit_transform(train_text[tr])]).tocsr()
-        x_dev = hstack([words.transform(dev_text[de]), chars.transform(dev_text[de])]).tocsr()
-        for j in range(len(data.labels)):
-            y = train_y[tr, j]
-            if y.min() == y.max():
-                continue
-            model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
-            probs[de, j] = model.fit(x_train, y).predict_proba(x_dev)[:, 1]
-    return probs
+    rows = align(data, ["train"], data.labels, "train")
+    model = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, data.labels, weight=1.0)
+    target = align(data, [split], data.labels, split)
+    return np.nan_to_num(model.predict_proba(target.texts, target.languages), nan=0.0)

@@ -6,6 +6,7 @@
     tokenizer files                    save_pretrained
     mlc.json                           labels, per-language label sets, pooling, problem, max_length
     thresholds.json                    a threshold per label and a global fallback
+    ngrams/                            the n-gram model blended into the scores (mlc.ngrams), unless turned off
     evaluation/                        the validation report: metrics.json, report.md, plots/*.png
     metrics.json                       validation metrics per stage and language
     training_args.json, train-log.jsonl, README.md (model card)
@@ -53,8 +54,8 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
         thresholds = {"default": DEFAULT_THRESHOLD, "per_label": dict.fromkeys(data.labels, DEFAULT_THRESHOLD),
                       "source": "default 0.5"}
         if "validation" in data.splits:
-            probs = trainer.predict_proba(model, result.tokenizer, "validation")
             rows = align(data, ["validation"], data.labels, "validation")
+            probs = _scores(trainer, result, "validation", rows)
             tuned = np.full(len(data.labels), DEFAULT_THRESHOLD)
             if args.problem == "multi_label" and args.threshold_objective != "none":
                 tuned, source = _tune(trainer, result, rows, probs)
@@ -64,6 +65,8 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
                                   "scores are optimistic; evaluate on held-out data with python -m mlc.evaluate")
             _write_evaluation(tmp / EVALUATION_DIR, data.labels, args.problem, rows, probs, tuned)
         _write_json(tmp / THRESHOLDS_FILE, thresholds)
+        if result.ngrams is not None:
+            result.ngrams.save(tmp)
         _write_json(tmp / BUNDLE_FILE, {
             "format": 1, "labels": data.labels, "language_labels": data.language_labels, "pooling": args.pooling,
             "problem": args.problem, "max_length": args.max_length, "base_model": args.model,
@@ -82,6 +85,12 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
     return output
 
 
+def _scores(trainer, result, split: str, rows) -> np.ndarray:
+    """What the bundle will predict for a split: the encoder's probabilities, blended with the n-gram model's."""
+    probs = trainer.predict_proba(result.model, result.tokenizer, split)
+    return probs if result.ngrams is None else result.ngrams.blend(probs, rows.texts, rows.languages)
+
+
 def _tune(trainer, result, rows, probs: np.ndarray) -> tuple[np.ndarray, str]:
     """Thresholds by the run's objective over the validation rows plus the held-back training rows, if any."""
     args, data = trainer.args, result.data
@@ -89,7 +98,8 @@ def _tune(trainer, result, rows, probs: np.ndarray) -> tuple[np.ndarray, str]:
     if "holdout" in data.splits:
         parts.append("holdout")
         rows = align(data, parts, data.labels, "validation+holdout")
-        probs = np.concatenate([probs, trainer.predict_proba(result.model, result.tokenizer, "holdout")])
+        held = align(data, ["holdout"], data.labels, "holdout")
+        probs = np.concatenate([probs, _scores(trainer, result, "holdout", held)])
     tuned, _ = tune_thresholds_for(probs, rows.truth, rows.mask, args.threshold_objective,
                                    languages=np.asarray(rows.languages))
     where = " and ".join(f"{part} ({len(data[part])} rows)" for part in parts)
@@ -115,7 +125,10 @@ def _write_evaluation(folder: Path, labels: list[str], problem: str, rows, probs
 def _model_card(args, data, result, summary: dict) -> str:
     lines = [f"# mlc bundle: {len(data.labels)} labels, {len(data.languages)} languages", "",
              f"Fine-tuned from `{args.model}` with `python -m mlc.train` (schedule `{args.schedule}`, pooling "
-             f"`{args.pooling}`, problem `{args.problem}`).", "",
+             f"`{args.pooling}`, problem `{args.problem}`)."
+             + (f" Scores blend the encoder with a per-language TF-IDF n-gram model (`ngrams/`, weight "
+                f"{result.ngrams.weight:g}); transformers' pipeline sees the encoder alone." if result.ngrams else ""),
+             "",
              "## Labels", "", ", ".join(data.labels), "", "## Data", "",
              "| language | " + " | ".join(summary["splits"]) + " |", "|---|" + "---|" * len(summary["splits"])]
     for lang, info in summary["languages"].items():

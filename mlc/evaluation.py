@@ -146,7 +146,8 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
     if not data.ids:
         raise DataError(f"the {data.split} split has no rows", path=args.data)
     probs = classifier.predict_proba(data.texts, batch_size=args.batch_size, long_text=args.long_text,
-                                     stride=args.stride, aggregate=args.aggregate, progress=True)
+                                     stride=args.stride, aggregate=args.aggregate, progress=True,
+                                     languages=data.languages)
     thresholds = read_thresholds(args.thresholds, classifier)
     pred = classifier.decide(probs, thresholds)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,

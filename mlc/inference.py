@@ -4,6 +4,9 @@
     clf = Classifier.load("bundle/")          # or "default": the demo bundle built from the embedded model
     clf.predict_proba(["Mi pedido no llegó"])  # [n_texts, n_labels] probabilities
     clf.predict(["Mi pedido no llegó"])        # [{"labels": [...], "scores": {label: p}}] with tuned thresholds
+
+A bundle with an n-gram model (mlc.ngrams; the default for multi-label training) blends it into every score; pass
+`languages` when you know them (else each text's language is detected), or `ngrams=False` for the encoder alone.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ AGGREGATIONS = ("max", "mean")
 class Classifier:
     """A loaded bundle: model, tokenizer, labels and tuned thresholds."""
 
-    def __init__(self, model, tokenizer, info: dict[str, Any], device: torch.device, path: Path | None = None):
+    def __init__(self, model, tokenizer, info: dict[str, Any], device: torch.device, path: Path | None = None,
+                 ngrams=None):
         self.model, self.tokenizer, self.info, self.device, self.path = model, tokenizer, info, device, path
+        self.ngrams = ngrams  # mlc.ngrams.NgramModel or None
         self.labels: list[str] = list(info["labels"])
         self.problem: str = info.get("problem", "multi_label")
         self.max_length: int = int(info.get("max_length") or 512)
@@ -41,6 +46,7 @@ class Classifier:
         """Load a bundle folder written by `python -m mlc.train`, or "default" for the demo bundle (fine-tuned
         from the embedded model on examples/support_tickets.csv, built and cached on first use)."""
         from .bundle import load_bundle_model
+        from .ngrams import NgramModel
         from .trainer import pick_device
 
         if str(path) == "default":
@@ -54,17 +60,20 @@ class Classifier:
                                  "--output DIR, or use 'default')")
         model, tokenizer, info = load_bundle_model(folder)
         target = pick_device(device)
-        return cls(model.to(target), tokenizer, info, target, folder)
+        return cls(model.to(target), tokenizer, info, target, folder, NgramModel.load(folder))
 
     # ---- scores -----------------------------------------------------------------------------------------------
 
     @torch.inference_mode()
     def predict_proba(self, texts: Sequence[str], batch_size: int = 32, long_text: str = "truncate",
-                      stride: int | None = None, aggregate: str = "max", progress: bool = False) -> np.ndarray:
+                      stride: int | None = None, aggregate: str = "max", progress: bool = False,
+                      languages: Sequence[str | None] | None = None, ngrams: bool = True) -> np.ndarray:
         """Probabilities [len(texts), len(labels)] in input order: sigmoid per label (multi-label) or softmax
         (single-label). Texts are batched by length with dynamic padding. `long_text="window"` scores overlapping
         windows of `max_length` tokens, `stride` tokens of overlap (default a quarter of max_length), and merges them
-        per label by `aggregate`."""
+        per label by `aggregate`. The bundle's n-gram model, if any, is blended in (`ngrams=False`: the encoder
+        alone, as `transformers.pipeline` scores the bundle); `languages` pick its per-language model (default:
+        detected per text)."""
         from .text import normalize_text
 
         if isinstance(texts, str):
@@ -84,14 +93,18 @@ class Classifier:
                                  return_overflowing_tokens=window, stride=stride if window else 0)
         ids: list[list[int]] = encoded["input_ids"]
         owner = np.asarray(encoded["overflow_to_sample_mapping"] if window else range(len(texts)))
+        if languages is not None and len(languages) != len(texts):
+            raise ConfigError(f"got {len(languages)} languages for {len(texts)} texts (one per text, or None)")
         scores = self._score(ids, batch_size, progress)
-        if not window:
-            return scores
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        for i in range(len(texts)):
-            rows = scores[owner == i]
-            out[i] = rows.max(0) if aggregate == "max" else rows.mean(0)
-        return out
+        if window:
+            merged = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+            for i in range(len(texts)):
+                rows = scores[owner == i]
+                merged[i] = rows.max(0) if aggregate == "max" else rows.mean(0)
+            scores = merged
+        if ngrams and self.ngrams is not None:
+            scores = self.ngrams.blend(scores, texts, languages)
+        return scores
 
     def _score(self, ids: list[list[int]], batch_size: int, progress: bool) -> np.ndarray:
         self.model.eval()
@@ -153,8 +166,8 @@ class Classifier:
     def predict(self, texts: Sequence[str], thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
                 languages: Sequence[str | None] | None = None, **options: Any) -> list[dict[str, Any]]:
         """Per text: {"labels": predicted labels (highest score first), "scores": {label: probability}}.
-        `options` go to `predict_proba` (batch_size, long_text, stride, aggregate, progress)."""
-        probs = self.predict_proba(texts, **options)
+        `options` go to `predict_proba` (batch_size, long_text, stride, aggregate, progress, ngrams)."""
+        probs = self.predict_proba(texts, languages=languages, **options)
         decided = self.decide(probs, thresholds, languages)
         results = []
         for row, chosen in zip(probs, decided):

@@ -53,6 +53,7 @@ class TrainResult:
     device: str = "cpu"
     precision: str = "fp32"
     bundles: dict[str, str] = field(default_factory=dict)  # --schedule per-language: language -> subfolder
+    ngrams: Any = None  # the fitted NgramModel, when the blend is on
 
 
 class _BestTracker:
@@ -476,6 +477,8 @@ def _train_bundle(args: TrainArgs, data: MultiLabelData | None = None) -> TrainR
     with log_path.open("a" if args.resume else "w", encoding="utf-8") as log:
         trainer.log_file = log
         result = trainer.train()
+    if args.ngram_share > 0:
+        result.ngrams = fit_ngrams(result.data, args.ngram_share)
     save_bundle(result, trainer, output, log_path)
     shutil.rmtree(checkpoint_dir(output), ignore_errors=True)
     log_path.unlink(missing_ok=True)
@@ -483,3 +486,16 @@ def _train_bundle(args: TrainArgs, data: MultiLabelData | None = None) -> TrainR
     distributed.cleanup()
     return result
 
+
+
+def fit_ngrams(data: MultiLabelData, weight: float):
+    """The n-gram model of the blend, fitted on the training split (see mlc.ngrams)."""
+    from .evaluation import align
+    from .ngrams import NgramModel
+
+    started = time.perf_counter()
+    rows = align(data, ["train"], data.labels, "train")
+    model = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, data.labels, weight)
+    print(f"mlc: n-gram models for {len(model.models)} languages in {time.perf_counter() - started:.0f} s"
+          + "".join(f"; {lang} skipped: {why}" for lang, why in model.skipped.items()), file=sys.stderr)
+    return model

@@ -55,11 +55,19 @@ class TrainArgs(DataArgs):
     pos_weight_max: float = _opt(10.0, "Clip positive weights to this value.")
     oversample_rare: float = _opt(0.0, "Rare-label oversampling strength: an example's sampling weight is "
                                        "multiplied by (max label count / its rarest label's count)^strength.")
-    threshold_objective: str = _opt("f1", "How the bundle's per-label thresholds are tuned on validation (and "
-                                          "the --threshold-holdout rows): f1 (each label's F1 maximum), shrunk-f1 "
-                                          "(pulled towards one global threshold, the more the rarer the label), "
-                                          "global-f1 (one threshold for all labels), language-macro-f1, or none "
-                                          "(0.5).", choices=THRESHOLD_OBJECTIVES)
+    threshold_objective: str = _opt("language-macro-f1", "How the bundle's per-label thresholds are tuned on "
+                                                         "validation (and the --threshold-holdout rows): "
+                                                         "language-macro-f1 (each label's threshold maximising the "
+                                                         "mean over languages of that label's F1; the best per-label "
+                                                         "rule on BRIGHTER), f1 (each label's pooled F1 maximum), "
+                                                         "shrunk-f1 (pulled towards one global threshold, the more "
+                                                         "the rarer the label), global-f1 (one threshold for all "
+                                                         "labels), or none (0.5).", choices=THRESHOLD_OBJECTIVES)
+    ngram_weight: float | None = _opt(None, "Blend a per-language TF-IDF n-gram model (word 1-2-grams, character "
+                                            "2-5-grams, logistic regression per label) into every score: "
+                                            "(1 - w) * encoder + w * n-grams. Default 0.5 for multi_label (on "
+                                            "BRIGHTER dev it raised the mean macro-F1 over 28 languages from 49.1 "
+                                            "to 54.4), 0 (off) for single_label; 0 turns it off.")
     eval_batch_size: int = _opt(64, "Batch size for validation.")
     logging_steps: int = _opt(10, "Log the loss every N optimiser steps.")
     max_steps: int = _opt(0, "Stop after this many optimiser steps in total (0: no limit; for smoke tests).")
@@ -97,4 +105,15 @@ class TrainArgs(DataArgs):
             raise ConfigError("--early-stopping-patience needs --eval-steps N (evaluations to compare)")
         if self.problem == "single_label" and (self.loss != "bce" or self.pos_weight != "none"):
             raise ConfigError("single_label uses cross-entropy: --loss and --pos-weight apply to multi_label only")
+        if self.ngram_weight is not None and not 0 <= self.ngram_weight <= 1:
+            raise ConfigError(f"ngram_weight must be in [0, 1], got {self.ngram_weight}")
+        if self.problem == "single_label" and self.ngram_weight:
+            raise ConfigError("the n-gram blend is for multi_label (hint: --ngram-weight 0, or leave it unset)")
         return self
+
+    @property
+    def ngram_share(self) -> float:
+        """The n-gram model's weight in the blend: ngram_weight, or its default for the problem type."""
+        if self.ngram_weight is not None:
+            return self.ngram_weight
+        return 0.5 if self.problem == "multi_label" else 0.0

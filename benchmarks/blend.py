@@ -1,0 +1,134 @@
+"""The encoder blended with mlc's n-gram model (mlc.ngrams), on BRIGHTER dev: which weight, which thresholds.
+
+Offline over the probabilities that `benchmarks/brighter.py --json FILE` keeps (FILE-<variant>.npz, encoder scores
+for the held-back 10% of train, H, and for dev): fits the n-gram model on the same training rows (train minus H,
+same seed), blends p = (1 - w) * encoder + w * n-grams for several w, tunes thresholds on H by each rule, and scores
+dev per language (BRIGHTER's macro-F1). w = 0 is the encoder alone, w = 1 the n-gram model alone. Usage:
+
+  python benchmarks/blend.py /tmp/runs/brighter-all-joint.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from brighter import BRIGHTER, PUBLISHED, data_view  # noqa: E402
+from common import mean, per_language  # noqa: E402
+from thresholds import per_language_thresholds  # noqa: E402
+
+from mlc.data import load_data  # noqa: E402
+from mlc.evaluation import align  # noqa: E402
+from mlc.ngrams import NgramModel, mix  # noqa: E402
+from mlc.thresholds import DEFAULT_THRESHOLD, tune_thresholds_for  # noqa: E402
+
+WEIGHTS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0)
+OBJECTIVES = ("f1", "language-macro-f1", "global-f1")
+
+
+def thresholds_for(rule: str, probs, truth, mask, languages, dev_languages) -> np.ndarray:
+    if rule == "0.5":
+        return np.full(truth.shape[1], DEFAULT_THRESHOLD)
+    if rule == "per-language":
+        return per_language_thresholds(probs, truth, mask, languages, dev_languages)
+    return tune_thresholds_for(probs, truth, mask, rule, languages=languages)[0]
+
+
+def study(npz: Path, seed: int, validation_size: float) -> dict:
+    z = np.load(npz, allow_pickle=False)
+    languages = sorted(set(z["dev_languages"]))
+    labels = [str(label) for label in z["labels"]]
+    with tempfile.TemporaryDirectory(prefix="mlc-blend-") as tmp:
+        view = data_view(languages, Path(tmp) / "data")
+        data = load_data(str(view / "train"), test=str(view / "dev"), validation_size=validation_size, seed=seed)
+        train, val, dev = (align(data, [split], labels, split) for split in ("train", "validation", "test"))
+        if not (np.array_equal(val.truth, z["val_truth"]) and np.array_equal(dev.truth, z["dev_truth"])
+                and list(val.languages) == list(z["val_languages"])):
+            sys.exit(f"{npz}: its rows do not match BRIGHTER's split with seed {seed} and validation size "
+                     f"{validation_size} (hint: pass the --seed and --validation-size of the brighter.py run)")
+        started = time.perf_counter()
+        model = NgramModel.fit(train.texts, train.truth, train.mask, train.languages, labels, weight=1.0)
+        fit_seconds = time.perf_counter() - started
+        ngram_val = model.predict_proba(val.texts, val.languages)
+        ngram_dev = model.predict_proba(dev.texts, dev.languages)
+    dev_languages, val_languages = np.asarray(dev.languages), np.asarray(val.languages)
+    results = {}
+    for weight in WEIGHTS:
+        blended_val, blended_dev = mix(z["val_probs"], ngram_val, weight), mix(z["dev_probs"], ngram_dev, weight)
+        if weight == 1.0:  # the n-gram model alone: no encoder score to fall back on
+            blended_val, blended_dev = np.nan_to_num(ngram_val), np.nan_to_num(ngram_dev)
+        for rule in ("0.5", *OBJECTIVES, "per-language"):
+            thr = thresholds_for(rule, blended_val, val.truth, val.mask, val_languages, dev_languages)
+            results[(weight, rule)] = per_language((blended_dev >= thr).astype(int), dev.truth, dev.mask,
+                                                   dev_languages)
+    return {"languages": languages, "results": results, "fit_seconds": fit_seconds, "train_rows": len(train.texts)}
+
+
+def markdown(found: dict, command: str, default: tuple[float, str]) -> str:
+    languages, results = found["languages"], found["results"]
+    published = [lang for lang in languages if lang in PUBLISHED]
+    rules = sorted({rule for _, rule in results}, key=["0.5", *OBJECTIVES, "per-language"].index)
+
+    def avg(res, langs):
+        return 100 * mean(res[lang]["macro_f1"] for lang in langs)
+
+    lines = [f"`{command}`", "", f"The n-gram model fitted on {found['train_rows']:,} training rows in "
+             f"{found['fit_seconds']:.0f} s. Dev macro-F1 (%), mean over the {len(published)} published languages "
+             f"(over all {len(languages)} in brackets); thresholds tuned on the held-back 10% of train. w = 0: the "
+             "encoder alone; w = 1: the n-gram model alone (the TF-IDF baseline). Published means over the same "
+             f"{len(published)} languages (test): LaBSE {mean(PUBLISHED[x][0] for x in published):.1f}, RemBERT "
+             f"{mean(PUBLISHED[x][1] for x in published):.1f}, best of 5 per language "
+             f"{mean(PUBLISHED[x][2] for x in published):.1f}.", "",
+             "| n-gram weight w | " + " | ".join(f"thr {rule}" for rule in rules) + " |",
+             "|---|" + "---|" * len(rules)]
+    for weight in sorted({w for w, _ in results}):
+        cells = [f"{avg(results[(weight, r)], published):.1f} ({avg(results[(weight, r)], languages):.1f})"
+                 for r in rules]
+        lines.append(f"| {weight:g} | " + " | ".join(cells) + " |")
+    chosen, encoder, ngrams = results[default], results[(0.0, default[1])], results[(1.0, default[1])]
+    lines += ["", f"Per language, w = {default[0]:g} with thresholds `{default[1]}` (mlc's default) against the encoder "
+              "alone and the n-gram model alone under the same rule, and the best published model (test):", "",
+              "| lang | best of 5 (pub.) | n-grams alone | encoder alone | blend |", "|---|---|---|---|---|"]
+    for lang in languages:
+        best = f"{PUBLISHED[lang][2]:.1f}" if lang in PUBLISHED else ""
+        lines.append(f"| {lang} | {best} | {100 * ngrams[lang]['macro_f1']:.1f} | "
+                     f"{100 * encoder[lang]['macro_f1']:.1f} | {100 * chosen[lang]['macro_f1']:.1f} |")
+    beats = [lang for lang in languages if chosen[lang]["macro_f1"] > ngrams[lang]["macro_f1"]]
+    lines += ["", f"The blend beats the n-gram model alone in {len(beats)} of {len(languages)} languages (not in "
+              f"{', '.join(lang for lang in languages if lang not in beats) or 'none'}), and the encoder alone in "
+              f"{sum(chosen[x]['macro_f1'] > encoder[x]['macro_f1'] for x in languages)}."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("npz", help="FILE-<variant>.npz written by benchmarks/brighter.py --json FILE")
+    parser.add_argument("--seed", type=int, default=42, help="the seed of the brighter.py run")
+    parser.add_argument("--validation-size", type=float, default=0.1, help="the validation_size of that run")
+    parser.add_argument("--weight", type=float, default=0.5, help="the default weight to detail per language")
+    parser.add_argument("--objective", default="language-macro-f1", help="the default threshold rule to detail")
+    parser.add_argument("--section", default="ngram_blend")
+    parser.add_argument("--no-results", action="store_true")
+    opts = parser.parse_args()
+    if not BRIGHTER.is_dir():
+        sys.exit(f"BRIGHTER not found at {BRIGHTER}")
+    found = study(Path(opts.npz), opts.seed, opts.validation_size)
+    table = markdown(found, "python benchmarks/blend.py " + " ".join(sys.argv[1:]), (opts.weight, opts.objective))
+    print(table)
+    if not opts.no_results:
+        from results import update_section
+
+        update_section(opts.section, "## Encoder + n-gram blend on BRIGHTER dev (`benchmarks/blend.py`)\n\n" + table)
+
+
+if __name__ == "__main__":
+    main()
