@@ -42,3 +42,24 @@ def tfidf_baseline(data, split: str = "test") -> np.ndarray:
     model = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, data.labels, weight=1.0)
     target = align(data, [split], data.labels, split)
     return np.nan_to_num(model.predict_proba(target.texts, target.languages), nan=0.0)
+
+
+def scored(clf, rows, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """(the encoder's probabilities, what the bundle predicts: blended with its n-gram model if it has one)."""
+    encoder = clf.predict_proba(rows.texts, batch_size=batch_size, ngrams=False)
+    if clf.ngrams is None:
+        return encoder, encoder
+    return encoder, clf.ngrams.blend(encoder, rows.texts, rows.languages)
+
+
+def encoder_thresholds(bundle, val_encoder: np.ndarray, val) -> np.ndarray:
+    """Thresholds for the encoder alone, tuned the bundle's way (its threshold_objective) on the validation rows."""
+    import json
+    from pathlib import Path
+
+    from mlc.thresholds import DEFAULT_THRESHOLD, tune_thresholds_for
+
+    objective = json.loads((Path(bundle) / "training_args.json").read_text())["threshold_objective"]
+    if objective == "none":
+        return np.full(val.truth.shape[1], DEFAULT_THRESHOLD)
+    return tune_thresholds_for(val_encoder, val.truth, val.mask, objective, languages=np.asarray(val.languages))[0]

@@ -7,7 +7,7 @@ idf vectors and coefficients in safetensors.
 
 A row's language picks its model: the given language (or its alias), else the detected one, else the model of
 undetermined-language rows ("und") if the training data had such rows; rows left without a model, and labels a
-language's training rows never had both classes of, keep the encoder's probability (`coverage` says how many).
+language's training rows never had both classes of, keep the encoder's probability.
 """
 
 from __future__ import annotations
@@ -73,7 +73,6 @@ class NgramModel:
     def __init__(self, labels: list[str], models: dict[str, LanguageNgrams], weight: float,
                  skipped: dict[str, str] | None = None) -> None:
         self.labels, self.models, self.weight, self.skipped = list(labels), models, float(weight), skipped or {}
-        self.coverage: dict[str, int] = {}
 
     @classmethod
     def fit(cls, texts: Sequence[str], truth: np.ndarray, mask: np.ndarray, languages: Sequence[str],
@@ -134,7 +133,6 @@ class NgramModel:
             rows = resolved == lang
             if rows.any():
                 out[rows] = model.predict(list(texts[rows]), len(self.labels))
-        self.coverage = {"rows": len(texts), "rows_with_model": int(sum(r is not None for r in resolved))}
         return out
 
     def blend(self, encoder_probs: np.ndarray, texts: Sequence[str],

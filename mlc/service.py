@@ -112,7 +112,7 @@ class DemoService:
         detected = detect_language(text) if language in (None, "", AUTO) else None
         chosen = language if language not in (None, "", AUTO) else match_language(detected, self.languages())
         probs = clf.predict_proba([text], long_text="window", languages=[chosen or detected])[0]
-        if clf.ngrams is not None and not clf.ngrams.coverage.get("rows_with_model"):
+        if clf.ngrams is not None and clf.ngrams.resolve([text], [chosen or detected])[0] is None:
             note = " ".join(filter(None, [note, "The bundle has no n-gram model for this language, so the scores "
                                                 "are the encoder's alone."]))
         return Scored(probs, chosen, detected, note)

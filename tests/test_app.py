@@ -103,7 +103,11 @@ def test_api_predicts_in_three_languages_with_thresholds(server, tiny_bundle):
 
 def test_api_long_and_empty_inputs(server):
     long = server.client.predict("My parcel is late. " * 100, "en", None, api_name="/predict")
-    assert "only the first 300 were classified" in long["note"]
+    assert "only the first 300 were classified" in long["note"] and "n-gram" not in long["note"]
+    # Finnish: the bundle has no n-gram model for it, and the answer says its scores are the encoder's alone.
+    finnish = server.client.predict("Tilaukseni ei ole vieläkään saapunut, auttakaa", "auto-detect", None,
+                                    api_name="/predict")
+    assert finnish["detected_language"] == "fi" and "no n-gram model for this language" in finnish["note"]
     with pytest.raises(Exception, match="the text is empty"):
         server.client.predict("   ", "auto-detect", None, api_name="/predict")
     with pytest.raises(Exception, match="unknown labels: nope"):

@@ -72,7 +72,6 @@ def test_language_routing_and_blend_arithmetic(fitted):
     blended = fitted.blend(encoder, texts, ["en", None, "fi"])
     assert np.allclose(blended[:2], 0.5 * 0.2 + 0.5 * ngram[:2])
     assert np.allclose(blended[2], 0.2) and np.isnan(ngram[2]).all()  # no Finnish model: the encoder alone
-    assert fitted.coverage == {"rows": 3, "rows_with_model": 2}
 
 
 def test_languages_without_ngrams_or_labels_without_both_classes():
