@@ -96,7 +96,7 @@ def run(dataset: str, config: dict, work: Path) -> dict:
     scores = {rule: per_language((probs >= thresholds).astype(int), test.truth, test.mask, languages)
               for rule, thresholds in (("0.5", DEFAULT_THRESHOLD), ("bundle", clf.thresholds))}
     val = align(data, ["validation"], clf.labels, "validation")
-    alone = encoder_thresholds(output, scored(clf, val)[0], val)
+    alone = encoder_thresholds(output, clf.predict_proba(val.texts, batch_size=64, ngrams=False), val)
     scores["encoder alone"] = per_language((encoder >= alone).astype(int), test.truth, test.mask, languages)
     return {"dataset": dataset, "config": config, "baseline": baseline, "mlc": scores, "train_seconds": seconds,
             "baseline_seconds": baseline_seconds, "rows": {s: len(data[s]) for s in data.splits},

@@ -82,6 +82,8 @@ class Classifier:
             raise ConfigError(f"long_text must be one of {', '.join(LONG_TEXT_MODES)}, not {long_text!r}")
         if aggregate not in AGGREGATIONS:
             raise ConfigError(f"aggregate must be one of {', '.join(AGGREGATIONS)}, not {aggregate!r}")
+        if languages is not None and len(languages) != len(texts):
+            raise ConfigError(f"got {len(languages)} languages for {len(texts)} texts (one per text, or None)")
         texts = [normalize_text(t if isinstance(t, str) else "" if t is None else str(t)) for t in texts]
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
@@ -93,8 +95,6 @@ class Classifier:
                                  return_overflowing_tokens=window, stride=stride if window else 0)
         ids: list[list[int]] = encoded["input_ids"]
         owner = np.asarray(encoded["overflow_to_sample_mapping"] if window else range(len(texts)))
-        if languages is not None and len(languages) != len(texts):
-            raise ConfigError(f"got {len(languages)} languages for {len(texts)} texts (one per text, or None)")
         scores = self._score(ids, batch_size, progress)
         if window:
             merged = np.zeros((len(texts), len(self.labels)), dtype=np.float32)

@@ -79,6 +79,7 @@ class NgramModel:
             labels: list[str], weight: float) -> NgramModel:
         """Fit one model per language on its rows; a label is fitted where the language annotates it and its rows
         hold both classes. A language whose texts yield no n-grams is skipped, with the reason in `skipped`."""
+        from scipy.sparse import hstack
         from sklearn.linear_model import LogisticRegression
 
         texts, languages = np.asarray(texts, dtype=object), np.asarray(languages)
@@ -87,15 +88,11 @@ class NgramModel:
             rows = languages == lang
             min_df = 2 if rows.sum() >= MIN_DF_ROWS else 1
             words, chars = _vectorizer(WORDS, min_df), _vectorizer(CHARS, min_df)
-            try:
-                words.fit(texts[rows])
-                chars.fit(texts[rows])
-            except ValueError as error:  # sklearn: "empty vocabulary" when the texts hold no n-gram
+            try:  # sklearn raises "empty vocabulary" when the texts hold no n-gram
+                x = hstack([words.fit_transform(texts[rows]), chars.fit_transform(texts[rows])]).tocsr()
+            except ValueError as error:
                 skipped[lang] = str(error)
                 continue
-            model = LanguageNgrams(words, chars, np.zeros((0, 0), np.float32), np.zeros(0, np.float32),
-                                   np.zeros(0, np.int64))
-            x = model.features(texts[rows])
             columns, coefs, intercepts = [], [], []
             for j in range(len(labels)):
                 y = truth[rows, j]
@@ -105,9 +102,8 @@ class NgramModel:
                 columns.append(j)
                 coefs.append(regression.coef_[0])
                 intercepts.append(regression.intercept_[0])
-            model.coef = np.asarray(coefs, np.float32).reshape(len(columns), x.shape[1])
-            model.intercept = np.asarray(intercepts, np.float32)
-            model.columns = np.asarray(columns, np.int64)
+            model = LanguageNgrams(words, chars, np.asarray(coefs, np.float32).reshape(len(columns), x.shape[1]),
+                                   np.asarray(intercepts, np.float32), np.asarray(columns, np.int64))
             models[lang] = model
         return cls(labels, models, weight, skipped)
 

@@ -487,7 +487,6 @@ def _train_bundle(args: TrainArgs, data: MultiLabelData | None = None) -> TrainR
     return result
 
 
-
 def fit_ngrams(data: MultiLabelData, weight: float):
     """The n-gram model of the blend, fitted on the training split (see mlc.ngrams)."""
     from .evaluation import align
