@@ -66,7 +66,8 @@ def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr
                     predicted = gr.Textbox(label="Predicted labels", interactive=False, elem_id="predicted")
                     language_out = gr.Markdown(elem_id="language")
                     scores = gr.Label(label="Probability per label", num_top_classes=len(labels), elem_id="scores")
-            with gr.Accordion("Thresholds (one per label; start at the bundle's tuned values)", open=True):
+            with gr.Accordion("Thresholds (one per label; start at the bundle's tuned values, per language if it "
+                              "tuned them so)", open=True):
                 with gr.Row():
                     sliders = [gr.Slider(0.0, 1.0, value=t, step=0.01, label=label, elem_id=f"threshold-{i}",
                                          min_width=160)
@@ -75,7 +76,8 @@ def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr
 
         with gr.Tab("Batch"):
             gr.Markdown(f"Upload a CSV, TSV, JSONL or TXT file (one text per line); up to {max_batch_rows:,} rows "
-                        "are labelled with the current sliders.")
+                        "are labelled with the current sliders (with a bundle that tuned its thresholds per "
+                        "language: each row's language's thresholds).")
             with gr.Row():
                 upload = gr.File(label="File", file_types=[".csv", ".tsv", ".jsonl", ".json", ".txt"],
                                  elem_id="batch-file")
@@ -99,14 +101,19 @@ def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr
                 scored = service.score(text_value, language_value)
             except Exception as error:
                 raise gr.Error(friendly(error)) from None
-            chosen = service.decide(scored.probs, list(thresholds), scored.language)
             shown = f"Language: **{scored.language or 'not among the bundle languages'}**"
             if scored.detected:
                 shown += f" (detected `{scored.detected}`)"
+            if service.has_language_thresholds():
+                # The bundle tuned its thresholds per language: the sliders move to this text's language's values.
+                thresholds = service.tuned_thresholds(scored.language)
+                shown += "; sliders set to the thresholds tuned for " + (
+                    f"`{scored.language}`" if scored.language else "all languages")
+            chosen = service.decide(scored.probs, list(thresholds), scored.language)
             return ({label: float(p) for label, p in zip(service.labels, scored.probs)}, _labels_text(chosen),
-                    shown, scored.note, scored.probs.tolist(), scored.language)
+                    shown, scored.note, scored.probs.tolist(), scored.language, *thresholds)
 
-        outputs = [scores, predicted, language_out, note, probs_state, language_state]
+        outputs = [scores, predicted, language_out, note, probs_state, language_state, *sliders]
         button.click(classify, [text, language, *sliders], outputs, api_visibility="private")
         text.submit(classify, [text, language, *sliders], outputs, api_visibility="private")
 
@@ -119,7 +126,7 @@ def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr
         # latest change waits, and it reads every slider's current value.
         gr.on([slider.change for slider in sliders], redecide, [probs_state, language_state, *sliders], predicted,
               api_visibility="private", trigger_mode="always_last")
-        reset.click(lambda: service.tuned_thresholds(), None, sliders, api_visibility="private", queue=False)
+        reset.click(service.tuned_thresholds, language_state, sliders, api_visibility="private", queue=False)
 
         def refresh():
             if not service.ready:
@@ -168,7 +175,7 @@ def _report(service: DemoService) -> tuple[str, list, str]:
     return text, images, card
 
 
-def _label_file(service: DemoService, file, column: str, thresholds: list[float], max_rows: int):
+def _label_file(service: DemoService, file, column: str, thresholds: list[float] | None, max_rows: int):
     from mlc.errors import ConfigError
     from mlc.inference_args import PredictArgs
     from mlc.predict import predict_texts, read_inputs, write_outputs
@@ -182,6 +189,9 @@ def _label_file(service: DemoService, file, column: str, thresholds: list[float]
         note = f"The file has {len(texts):,} rows; the first {max_rows:,} were labelled."
         records, texts, languages = records[:max_rows], texts[:max_rows], languages[:max_rows]
     clf = service.require()
+    if clf.language_thresholds:  # each row's language's tuned thresholds, not one language's sliders
+        thresholds = None
+        note = " ".join(x for x in (note, "Each row was labelled with the thresholds tuned for its language.") if x)
     results, empty = predict_texts(clf, texts, languages, thresholds)
     out = Path(tempfile.mkdtemp(prefix="mlc-batch-")) / f"{Path(path).stem}-predictions.csv"
     write_outputs(str(out), records, columns, results, clf.labels)

@@ -26,6 +26,7 @@ from mlc.thresholds import (  # noqa: E402
     DEFAULT_THRESHOLD,
     SHRINK_STRENGTH,
     global_threshold,
+    language_label_thresholds,
     shrunk_thresholds,
     tune_thresholds,
     tune_thresholds_for,
@@ -48,7 +49,13 @@ RULES = {
         lambda p, t, m, lang, rows: shrunk_thresholds(p, t, m, lang),
     "one global threshold (global-f1)": lambda p, t, m, lang, rows: np.full(t.shape[1], global_threshold(p, t, m, lang)),
     "one threshold per language": per_language_thresholds,
+    "per language and label, shrunk to language-macro-f1 (per-language-f1)": lambda p, t, m, lang, rows:
+        _rows(*language_label_thresholds(p, t, m, lang), rows),
 }
+
+
+def _rows(shared: np.ndarray, own: dict[str, np.ndarray], rows_languages) -> np.ndarray:
+    return np.stack([own.get(lang, shared) for lang in rows_languages])
 
 
 def score(probs, truth, mask, languages, thresholds) -> float:

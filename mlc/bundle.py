@@ -5,7 +5,8 @@
     modeling_mlc.py                    a copy of mlc/modeling.py, so transformers loads the bundle without mlc
     tokenizer files                    save_pretrained
     mlc.json                           labels, per-language label sets, pooling, problem, max_length
-    thresholds.json                    a threshold per label and a global fallback
+    thresholds.json                    a threshold per label, per language and label (per-language-f1), and a
+                                       global fallback
     ngrams/                            the n-gram model blended into the scores (mlc.ngrams), unless turned off
     evaluation/                        the validation report: metrics.json, report.md, plots/*.png
     metrics.json                       validation metrics per stage and language
@@ -27,7 +28,7 @@ from . import modeling
 from .atomic import atomic_folder
 from .errors import ModelError
 from .evaluation import align
-from .thresholds import DEFAULT_THRESHOLD, tune_thresholds_for
+from .thresholds import DEFAULT_THRESHOLD, language_label_thresholds, threshold_payload, tune_thresholds_for
 
 BUNDLE_FILE = "mlc.json"
 MODELING_FILE = "modeling_mlc.py"
@@ -58,9 +59,11 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
             probs = _scores(trainer, result, "validation", rows)
             tuned = np.full(len(data.labels), DEFAULT_THRESHOLD)
             if args.problem == "multi_label" and args.threshold_objective != "none":
-                tuned, source = _tune(trainer, result, rows, probs)
-                thresholds.update(per_label={label: round(float(t), 6) for label, t in zip(data.labels, tuned)},
+                tuned, per_language, source = _tune(trainer, result, rows, probs)
+                thresholds.update(threshold_payload(data.labels, tuned, per_language, data.language_labels),
                                   source=source)
+                if per_language:
+                    tuned = np.stack([per_language[lang] for lang in rows.languages])
                 rows.notes.append("the thresholds were tuned on these validation rows (among others), so these "
                                   "scores are optimistic; evaluate on held-out data with python -m mlc.evaluate")
             _write_evaluation(tmp / EVALUATION_DIR, data.labels, args.problem, rows, probs, tuned)
@@ -91,8 +94,9 @@ def _scores(trainer, result, split: str, rows) -> np.ndarray:
     return probs if result.ngrams is None else result.ngrams.blend(probs, rows.texts, rows.languages)
 
 
-def _tune(trainer, result, rows, probs: np.ndarray) -> tuple[np.ndarray, str]:
-    """Thresholds by the run's objective over the validation rows plus the held-back training rows, if any."""
+def _tune(trainer, result, rows, probs: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
+    """Thresholds by the run's objective over the validation rows plus the held-back training rows, if any: per
+    label, and per language (per-language-f1, with more than one language; else {})."""
     args, data = trainer.args, result.data
     parts = ["validation"]
     if "holdout" in data.splits:
@@ -100,10 +104,16 @@ def _tune(trainer, result, rows, probs: np.ndarray) -> tuple[np.ndarray, str]:
         rows = align(data, parts, data.labels, "validation+holdout")
         held = align(data, ["holdout"], data.labels, "holdout")
         probs = np.concatenate([probs, _scores(trainer, result, "holdout", held)])
-    tuned, _ = tune_thresholds_for(probs, rows.truth, rows.mask, args.threshold_objective,
-                                   languages=np.asarray(rows.languages))
     where = " and ".join(f"{part} ({len(data[part])} rows)" for part in parts)
-    return tuned, f"{args.threshold_objective} on {where}"
+    source = f"{args.threshold_objective} on {where}"
+    languages = np.asarray(rows.languages)
+    if args.threshold_objective == "per-language-f1":
+        shared, per_language = language_label_thresholds(probs, rows.truth, rows.mask, languages)
+        if len(per_language) > 1:
+            return shared, per_language, source
+        return next(iter(per_language.values()), shared), {}, source
+    tuned, _ = tune_thresholds_for(probs, rows.truth, rows.mask, args.threshold_objective, languages=languages)
+    return tuned, {}, source
 
 
 def _write_evaluation(folder: Path, labels: list[str], problem: str, rows, probs: np.ndarray,

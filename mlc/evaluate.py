@@ -6,6 +6,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+import numpy as np
+
 from .cli import parse_dataclass_cli, run_cli
 from .data.args import DataArgs
 from .inference_args import EvaluateArgs, InferenceArgs
@@ -33,8 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("mlc: the tuned thresholds were not saved: the demo bundle is rebuilt from its recipe",
                   file=sys.stderr)
         else:
-            save_thresholds(classifier.path, classifier.labels, evaluation.thresholds,
-                            evaluation.metrics["thresholds_source"])
+            save_thresholds(classifier.path, evaluation.tuned, evaluation.metrics["thresholds_source"])
             print(f"mlc: wrote the tuned thresholds into {classifier.path}/thresholds.json (the previous ones are in "
                   "thresholds.previous.json)", file=sys.stderr)
     if args.output:
@@ -58,8 +59,11 @@ def _print_tuning(before, after, missed: list[str], target: float) -> None:
               file=sys.stderr)
     print(f"  {'mean language macro_f1':<22}{old['mean_language_macro_f1']:.4f}    "
           f"{new['mean_language_macro_f1']:.4f}", file=sys.stderr)
-    for label, a, b in zip(after.labels, before.thresholds, after.thresholds):
-        print(f"  threshold {label:<12}{a:.4f}    {b:.4f}", file=sys.stderr)
+    from .metrics import uniform_thresholds
+
+    for label, a, b in zip(after.labels, uniform_thresholds(before.thresholds), uniform_thresholds(after.thresholds)):
+        print(f"  threshold {label:<12}" + "    ".join("per lang" if np.isnan(x) else f"{x:.4f}" for x in (a, b)),
+              file=sys.stderr)
     if missed:
         print(f"mlc: the target {target} was out of reach for {', '.join(missed)}; they keep their threshold",
               file=sys.stderr)

@@ -18,8 +18,8 @@ from .data.loader import DataWarning
 from .errors import ConfigError, DataError
 from .inference import Classifier
 from .inference_args import EvaluateArgs
-from .metrics import bootstrap_f1, multilabel_metrics, single_label_metrics
-from .thresholds import tune_thresholds_for
+from .metrics import bootstrap_f1, multilabel_metrics, single_label_metrics, uniform_thresholds
+from .thresholds import language_label_thresholds, threshold_payload, tune_thresholds_for
 
 
 @dataclass
@@ -41,9 +41,10 @@ class Evaluation:
     metrics: dict[str, Any]
     probs: np.ndarray
     pred: np.ndarray
-    thresholds: np.ndarray
+    thresholds: np.ndarray  # [labels], or [rows, labels] where they vary by language
     data: EvaluationData
     labels: list[str]
+    tuned: dict[str, Any] | None = None  # after tune(): the thresholds.json entries that save_thresholds writes
 
 
 def pick_split(available: list[str], split: str) -> str:
@@ -90,10 +91,11 @@ def align(data: MultiLabelData, parts: list[str], labels: list[str], name: str) 
     return EvaluationData(ids, texts, languages, truth, mask, name, notes)
 
 
-def read_thresholds(spec: str, classifier: Classifier) -> np.ndarray:
-    """--thresholds: 'bundle', one number, or a JSON file of {label: threshold} (or the bundle's format)."""
+def read_thresholds(spec: str, classifier: Classifier) -> np.ndarray | None:
+    """--thresholds: 'bundle' (None: the bundle's own, per language where it has them), one number, or a JSON file
+    of {label: threshold} (or the bundle's format)."""
     if spec == "bundle":
-        return classifier.resolve_thresholds()
+        return None
     try:
         return classifier.resolve_thresholds(float(spec))
     except ValueError:
@@ -117,7 +119,8 @@ def compute_metrics(labels: list[str], problem: str, data: EvaluationData, probs
     for language in sorted(set(data.languages)):
         rows = languages == language
         by_language[language] = multilabel_metrics(data.truth[rows], pred[rows], probs[rows], labels,
-                                                   data.mask[rows], thresholds)
+                                                   data.mask[rows], thresholds[rows] if np.ndim(thresholds) == 2
+                                                   else thresholds)
     out: dict[str, Any] = {
         "split": data.split, "rows": len(data.ids), "labels": labels, "problem": problem,
         "overall": overall,
@@ -148,8 +151,8 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
     probs = classifier.predict_proba(data.texts, batch_size=args.batch_size, long_text=args.long_text,
                                      stride=args.stride, aggregate=args.aggregate, progress=True,
                                      languages=data.languages)
-    thresholds = read_thresholds(args.thresholds, classifier)
-    pred = classifier.decide(probs, thresholds)
+    thresholds = classifier.resolve_thresholds(read_thresholds(args.thresholds, classifier), data.languages)
+    pred = classifier.decide(probs, thresholds, data.languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,
                               args.seed)
     metrics.update(model=str(classifier.path), thresholds_source=args.thresholds)
@@ -162,26 +165,37 @@ def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> 
     if classifier.problem == "single_label":
         raise ConfigError("--tune-thresholds applies to multi-label bundles (single-label ones take the arg-max)")
     data = evaluation.data
-    tuned, missed = tune_thresholds_for(evaluation.probs, data.truth, data.mask, args.tune_objective, args.target,
-                                        data.languages, evaluation.thresholds)
-    pred = classifier.decide(evaluation.probs, tuned)
+    languages = np.asarray(data.languages)
+    if args.tune_objective == "per-language-f1":
+        shared, per_language = language_label_thresholds(evaluation.probs, data.truth, data.mask, languages)
+        if len(per_language) == 1:
+            shared, per_language = next(iter(per_language.values())), {}
+        tuned, missed = np.stack([per_language[lang] for lang in languages]) if per_language else shared, []
+    else:
+        shown = uniform_thresholds(evaluation.thresholds)
+        shared, missed = tune_thresholds_for(evaluation.probs, data.truth, data.mask, args.tune_objective,
+                                             args.target, languages,
+                                             np.where(np.isnan(shown), classifier.thresholds, shown))
+        tuned, per_language = shared, {}
+    pred = classifier.decide(evaluation.probs, tuned, data.languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, evaluation.probs, pred, tuned,
                               args.bootstrap, args.seed)
     metrics.update(model=str(classifier.path), thresholds_source=f"tuned ({args.tune_objective}) on {data.split}")
-    return Evaluation(metrics, evaluation.probs, pred, tuned, data, classifier.labels), \
+    payload = threshold_payload(classifier.labels, shared, per_language, classifier.language_labels)
+    return Evaluation(metrics, evaluation.probs, pred, tuned, data, classifier.labels, payload), \
         [classifier.labels[j] for j in missed]
 
 
-def save_thresholds(bundle: Path, labels: list[str], thresholds: np.ndarray, source: str) -> None:
-    """Replace the bundle's thresholds.json atomically (the old one is kept as thresholds.previous.json)."""
+def save_thresholds(bundle: Path, tuned: dict[str, Any], source: str) -> None:
+    """Replace the bundle's thresholds.json with `tuned` (Evaluation.tuned) atomically (the old one is kept as
+    thresholds.previous.json)."""
     from .bundle import THRESHOLDS_FILE
 
     path = bundle / THRESHOLDS_FILE
     old = json.loads(path.read_text("utf-8"))
     with atomic_file(bundle / "thresholds.previous.json", encoding="utf-8") as handle:
         json.dump(old, handle, indent=2, ensure_ascii=False)
-    payload = {"default": old.get("default", 0.5),
-               "per_label": {label: round(float(t), 6) for label, t in zip(labels, thresholds)}, "source": source}
+    payload = {"default": old.get("default", 0.5), **tuned, "source": source}
     with atomic_file(path, encoding="utf-8") as handle:
         json.dump(payload, handle, indent=2, ensure_ascii=False)
 

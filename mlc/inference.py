@@ -39,6 +39,10 @@ class Classifier:
         per_label = info["thresholds"]["per_label"]
         fallback = float(info["thresholds"].get("default", 0.5))
         self.thresholds = np.array([float(per_label.get(label, fallback)) for label in self.labels])
+        # Thresholds tuned per language and label (per-language-f1); a language's missing labels keep per_label's.
+        self.language_thresholds: dict[str, np.ndarray] = {
+            lang: np.array([float(values.get(label, t)) for label, t in zip(self.labels, self.thresholds)])
+            for lang, values in info["thresholds"].get("per_language", {}).items()}
 
     @classmethod
     def load(cls, path: str | os.PathLike = "default", device: str = "auto",
@@ -127,12 +131,21 @@ class Classifier:
 
     # ---- decisions --------------------------------------------------------------------------------------------
 
-    def resolve_thresholds(self, thresholds: float | Mapping[str, float] | Sequence[float] | None = None
-                           ) -> np.ndarray:
-        """The bundle's tuned thresholds, overridden by one float, a {label: threshold} mapping (others keep the
-        tuned value) or one value per label."""
+    def resolve_thresholds(self, thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
+                           languages: Sequence[str | None] | None = None) -> np.ndarray:
+        """The bundle's tuned thresholds: [labels], or [len(languages), labels] when `languages` are given and the
+        bundle has per-language thresholds (a row whose language has none gets the per-label ones). Overridden by
+        one float, a {label: threshold} mapping (other labels keep the tuned value), one value per label, or
+        [texts, labels] values."""
+        tuned = self.thresholds.copy()
+        if languages is not None and self.language_thresholds:
+            from .languages import match_language
+
+            known = sorted(self.language_thresholds)
+            tuned = np.stack([self.language_thresholds.get(match_language(lang, known), self.thresholds)
+                              for lang in languages]) if len(languages) else np.zeros((0, len(self.labels)))
         if thresholds is None:
-            return self.thresholds.copy()
+            return tuned
         if isinstance(thresholds, int | float):
             return np.full(len(self.labels), float(thresholds))
         if isinstance(thresholds, Mapping):
@@ -140,21 +153,26 @@ class Classifier:
             if unknown:
                 raise ConfigError(f"thresholds for unknown labels: {', '.join(unknown)} (the bundle's labels: "
                                   f"{', '.join(self.labels)})")
-            return np.array([float(thresholds.get(label, t)) for label, t in zip(self.labels, self.thresholds)])
+            for j, label in enumerate(self.labels):
+                if label in thresholds:
+                    tuned[..., j] = float(thresholds[label])
+            return tuned
         values = np.asarray(thresholds, dtype=float)
-        if values.shape != (len(self.labels),):
-            raise ConfigError(f"expected {len(self.labels)} thresholds, one per label, got {values.size}")
+        if values.shape[-1:] != (len(self.labels),) or values.ndim > 2:
+            raise ConfigError(f"expected {len(self.labels)} thresholds, one per label (or such a row per text), got "
+                              f"shape {values.shape}")
         return values
 
     def decide(self, probs: np.ndarray, thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
                languages: Sequence[str | None] | None = None) -> np.ndarray:
         """0/1 decisions [n, labels] from probabilities. Single-label bundles take the arg-max. With `languages`,
-        a label the bundle's training data never annotated in a row's language is not predicted for that row."""
+        a row's language picks its thresholds (if the bundle has per-language ones), and a label the bundle's training
+        data never annotated in that language is not predicted for that row."""
         probs = np.asarray(probs)
         if self.problem == "single_label":
             return np.eye(len(self.labels), dtype=np.int8)[probs.argmax(1)] if len(probs) else \
                 np.zeros((0, len(self.labels)), dtype=np.int8)
-        decided = (probs >= self.resolve_thresholds(thresholds)).astype(np.int8)
+        decided = (probs >= self.resolve_thresholds(thresholds, languages)).astype(np.int8)
         if languages is not None:
             decided *= np.array([self.label_mask(lang) for lang in languages], dtype=np.int8).reshape(decided.shape)
         return decided
@@ -166,7 +184,12 @@ class Classifier:
     def predict(self, texts: Sequence[str], thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
                 languages: Sequence[str | None] | None = None, **options: Any) -> list[dict[str, Any]]:
         """Per text: {"labels": predicted labels (highest score first), "scores": {label: probability}}.
-        `options` go to `predict_proba` (batch_size, long_text, stride, aggregate, progress, ngrams)."""
+        `options` go to `predict_proba` (batch_size, long_text, stride, aggregate, progress, ngrams). Without
+        `languages`, a bundle with per-language thresholds detects each text's language."""
+        if languages is None and self.language_thresholds and not isinstance(texts, str):
+            from .languages import resolve_languages
+
+            languages = resolve_languages(texts, None, sorted(self.language_thresholds))
         probs = self.predict_proba(texts, languages=languages, **options)
         decided = self.decide(probs, thresholds, languages)
         results = []

@@ -10,7 +10,7 @@ from .errors import ConfigError
 from .inference import AGGREGATIONS, LONG_TEXT_MODES
 
 SPLITS = ("auto", "train", "validation", "test", "all")
-TUNE_OBJECTIVES = ("f1", "shrunk-f1", "global-f1", "language-macro-f1", "precision", "recall")
+TUNE_OBJECTIVES = ("f1", "shrunk-f1", "global-f1", "language-macro-f1", "per-language-f1", "precision", "recall")
 
 
 @dataclass
@@ -63,7 +63,8 @@ class EvaluateArgs(DataArgs, InferenceArgs):
     tune_objective: str = _opt("f1", "What tuning maximises: f1 (each label's F1), shrunk-f1 (each label's F1 "
                                      "threshold pulled towards one global threshold in proportion to how rare the "
                                      "label is), global-f1 (one threshold for all labels), language-macro-f1 (the "
-                                     "mean over languages of each language's macro-F1), or the best recall at a "
+                                     "mean over languages of each language's macro-F1), per-language-f1 (a "
+                                     "threshold per language and label, see mlc.train), or the best recall at a "
                                      "precision (or the best precision at a recall) of --target.",
                                choices=TUNE_OBJECTIVES)
     target: float = _opt(0.9, "The precision or recall to reach with --tune-objective precision|recall.")

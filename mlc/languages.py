@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 # ISO 639-1 codes (as py3langid returns them) to the other spellings data sets use: ISO 639-3 and BRIGHTER's own
 # file names (esp, chn, ptbr, ...).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -33,3 +35,15 @@ def match_language(code: str | None, languages: list[str]) -> str | None:
         if alias in languages:
             return alias
     return None
+
+
+def resolve_languages(texts: Sequence[str], languages: Sequence[str | None] | None, known: list[str],
+                      fallback: str | None = None) -> list[str | None]:
+    """Per text, the language among `known` that it is in: the given one (or its alias), else, where none was
+    given, the detected one; else `fallback`."""
+    given = list(languages) if languages is not None else [None] * len(texts)
+    out = []
+    for text, lang in zip(texts, given):
+        chosen = match_language(lang, known) or (None if lang else match_language(detect_language(text), known))
+        out.append(chosen or fallback)
+    return out

@@ -90,10 +90,21 @@ def _sample_scores(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
             "samples_f1": float(f1.mean()), "samples_jaccard": float(jaccard.mean())}
 
 
+def uniform_thresholds(thresholds: np.ndarray) -> np.ndarray:
+    """Per-label thresholds from [labels] or per-row [rows, labels] ones (per-language thresholds): NaN for a label
+    whose threshold differs between rows."""
+    thresholds = np.asarray(thresholds, dtype=float)
+    if thresholds.ndim == 1 or not len(thresholds):
+        return thresholds.reshape(-1) if thresholds.ndim == 1 else np.full(thresholds.shape[1], np.nan)
+    return np.where((thresholds == thresholds[:1]).all(0), thresholds[0], np.nan)
+
+
 def multilabel_metrics(truth: np.ndarray, pred: np.ndarray, probs: np.ndarray, labels: list[str],
                        mask: np.ndarray | None = None, thresholds: np.ndarray | None = None) -> dict[str, Any]:
-    """Summary and per-label metrics of one subset. Labels never annotated in the subset are left out."""
+    """Summary and per-label metrics of one subset. Labels never annotated in the subset are left out.
+    `thresholds` (reported, not applied): [labels], or [rows, labels] where they vary by row."""
     truth, pred, mask = _masked(truth, pred, mask)
+    thresholds = None if thresholds is None else uniform_thresholds(thresholds)
     probs = np.asarray(probs, dtype=float)
     annotated = mask.any(0)
     tp, fp, fn = _counts(truth, pred)
@@ -112,7 +123,7 @@ def multilabel_metrics(truth: np.ndarray, pred: np.ndarray, probs: np.ndarray, l
             "support": int(support[j]), "rows": int(rows.sum()),
             "roc_auc": None if single_class else float(roc_auc_score(t, p)),
             "average_precision": None if t.max() == 0 else float(average_precision_score(t, p)),
-            "threshold": None if thresholds is None else float(thresholds[j]),
+            "threshold": None if thresholds is None or np.isnan(thresholds[j]) else float(thresholds[j]),
         }
     undefined = [label for label, m in per_label.items() if m["roc_auc"] is None]
     if undefined:

@@ -110,15 +110,10 @@ class NgramModel:
     def resolve(self, texts: Sequence[str], languages: Sequence[str | None] | None) -> list[str | None]:
         """The model language of each row (see the module docstring), or None."""
         from .data.loader import UNDETERMINED
-        from .languages import detect_language, match_language
+        from .languages import resolve_languages
 
-        known = sorted(self.models)
-        given = list(languages) if languages is not None else [None] * len(texts)
-        out = []
-        for text, lang in zip(texts, given):
-            chosen = match_language(lang, known) or (None if lang else match_language(detect_language(text), known))
-            out.append(chosen or (UNDETERMINED if UNDETERMINED in self.models else None))
-        return out
+        return resolve_languages(texts, languages, sorted(self.models),
+                                 UNDETERMINED if UNDETERMINED in self.models else None)
 
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> np.ndarray:
         """[len(texts), labels] n-gram probabilities; NaN where no model covers the row and label."""

@@ -96,7 +96,10 @@ def write_plots(evaluation, folder: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     from sklearn.metrics import precision_recall_curve
 
+    from .metrics import uniform_thresholds
+
     folder.mkdir(parents=True, exist_ok=True)
+    used = uniform_thresholds(evaluation.thresholds)
     metrics, labels, data = evaluation.metrics, evaluation.labels, evaluation.data
     written = []
     table = metrics["language_label_f1"]
@@ -137,8 +140,10 @@ def write_plots(evaluation, folder: Path) -> list[Path]:
             else:
                 f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
                 ax.plot(cuts, f1[:-1])
-                ax.axvline(evaluation.thresholds[j], color="red", linestyle="--", linewidth=1)
-                ax.set_xlabel("threshold (red: used)", fontsize=8)
+                if not np.isnan(used[j]):
+                    ax.axvline(used[j], color="red", linestyle="--", linewidth=1)
+                ax.set_xlabel("threshold (red: used)" if not np.isnan(used[j]) else "threshold (varies by language)",
+                              fontsize=8)
                 ax.set_ylabel("F1", fontsize=8)
             ax.set_xlim(0, 1)
             ax.set_ylim(0, 1.02)

@@ -85,8 +85,14 @@ class DemoService:
         return (f"**Ready.** Bundle `{Path(str(clf.path)).name}`: {len(clf.labels)} labels, trained on {languages}; "
                 f"{clf.problem.replace('_', '-')}. Thresholds start at the bundle's tuned values.")
 
-    def tuned_thresholds(self) -> list[float]:
-        return self.classifier.thresholds.tolist() if self.classifier else [0.5] * len(self.labels)
+    def tuned_thresholds(self, language: str | None = None) -> list[float]:
+        """The bundle's thresholds for texts in `language` (its own, if the bundle tuned them per language)."""
+        if not self.classifier:
+            return [0.5] * len(self.labels)
+        return np.atleast_2d(self.classifier.resolve_thresholds(None, [language]))[0].tolist()
+
+    def has_language_thresholds(self) -> bool:
+        return bool(self.classifier and self.classifier.language_thresholds)
 
     def languages(self) -> list[str]:
         return self._languages
@@ -128,7 +134,7 @@ class DemoService:
         """The API's answer: scores, thresholds used, predicted labels, language and any note."""
         scored = self.score(text, language)
         clf = self.require()
-        used = clf.resolve_thresholds(thresholds)
+        used = np.atleast_2d(clf.resolve_thresholds(thresholds, [scored.language]))[0]
         return {"labels": self.decide(scored.probs, used.tolist(), scored.language),
                 "scores": {label: round(float(p), 6) for label, p in zip(clf.labels, scored.probs)},
                 "thresholds": {label: round(float(t), 6) for label, t in zip(clf.labels, used)},

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 DEFAULT_THRESHOLD = 0.5
 # Positives at which a label's own threshold and the global one weigh equally (see shrunk_thresholds).
 SHRINK_STRENGTH = 30.0
+# The same for a label's threshold within one language against its threshold shared by all languages (see
+# language_label_thresholds); 5 to 20 measured alike on BRIGHTER (benchmarks/RESULTS.md, section ngram_blend).
+LANGUAGE_SHRINK_STRENGTH = 10.0
 
 
 def best_f1_threshold(probs: np.ndarray, truth: np.ndarray, fallback: float = DEFAULT_THRESHOLD) -> float:
@@ -122,6 +128,26 @@ def shrunk_thresholds(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray | N
     return weight * own + (1 - weight) * shared
 
 
+def language_label_thresholds(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: Sequence[str],
+                              strength: float = LANGUAGE_SHRINK_STRENGTH) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """per-language-f1: a threshold per language and label. The shared per-label thresholds are language-macro-f1;
+    within a language, label j gets w * (its F1-maximising threshold on that language's rows) + (1 - w) * shared_j
+    with w = positives / (positives + strength), so a label seen a handful of times in a language keeps the shared
+    value. Returns (shared [labels], {language: [labels]}); labels a language does not annotate keep the shared one."""
+    probs, truth, mask = np.asarray(probs), np.asarray(truth), np.asarray(mask)
+    languages = np.asarray(languages)
+    shared, _ = tune_thresholds_for(probs, truth, mask, "language-macro-f1", languages=languages)
+    per_language = {}
+    for language in np.unique(languages):
+        rows = languages == language
+        p, t, m = probs[rows], truth[rows], mask[rows]
+        own = np.array([best_f1_threshold(p[m[:, j] > 0, j], t[m[:, j] > 0, j], shared[j])
+                        for j in range(truth.shape[1])])
+        weight = (t * m).sum(0) / ((t * m).sum(0) + strength)
+        per_language[str(language)] = weight * own + (1 - weight) * shared
+    return shared, per_language
+
+
 def tune_thresholds_for(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, objective: str = "f1",
                         target: float = 0.9, languages: list[str] | None = None, current: np.ndarray | None = None
                         ) -> tuple[np.ndarray, list[int]]:
@@ -146,3 +172,14 @@ def tune_thresholds_for(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, 
         else:
             out[j] = found
     return out, missed
+
+
+def threshold_payload(labels: list[str], per_label: np.ndarray, per_language: dict[str, np.ndarray],
+                      language_labels: dict[str, list[str]]) -> dict[str, Any]:
+    """thresholds.json's per_label and, if any, per_language entries (each language's annotated labels only)."""
+    payload: dict[str, Any] = {"per_label": {label: round(float(t), 6) for label, t in zip(labels, per_label)}}
+    if per_language:
+        payload["per_language"] = {
+            lang: {label: round(float(t), 6) for label, t in zip(labels, values)
+                   if label in language_labels.get(lang, labels)} for lang, values in per_language.items()}
+    return payload

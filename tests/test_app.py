@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -84,6 +85,7 @@ def test_api_predicts_in_three_languages_with_thresholds(server, tiny_bundle):
     from mlc import Classifier
 
     clf = Classifier.load(tiny_bundle)
+    tuned = json.loads((tiny_bundle / "thresholds.json").read_text("utf-8"))["per_language"]
     texts = {"en": "My card was charged twice for the same order.",
              "es": "Mi pedido llegó roto y quiero un reembolso.",
              "zh": "我的订单还没有到，请尽快处理。"}
@@ -91,8 +93,9 @@ def test_api_predicts_in_three_languages_with_thresholds(server, tiny_bundle):
         result = server.client.predict(text, "auto-detect", None, api_name="/predict")
         expected = clf.predict_proba([text])[0]
         assert [result["scores"][label] for label in clf.labels] == pytest.approx(expected, abs=1e-5)
-        assert set(result["labels"]) == {label for label, p, t in zip(clf.labels, expected, clf.thresholds)
-                                         if p >= t}
+        # the bundle tuned its thresholds per language: the detected language's apply
+        assert result["thresholds"] == pytest.approx(tuned[language])
+        assert set(result["labels"]) == {label for label, p in zip(clf.labels, expected) if p >= tuned[language][label]}
         assert result["detected_language"] == language
         assert result["language"] == language  # the bundle was trained on en, es, zh, ...
         first, second = clf.labels[:2]

@@ -37,8 +37,16 @@ def test_outputs_and_numbers_agree_with_the_predictions(tiny_bundle, tmp_path):
     low, high = metrics["bootstrap"]["micro_f1"]
     assert low <= summary["micro_f1"] <= high
     assert set(metrics["languages"]) == {"ar", "de", "en", "es", "fr", "hi", "ru", "zh"}
-    thresholds = json.loads((tiny_bundle / "thresholds.json").read_text())["per_label"]
-    assert metrics["overall"]["per_label"][labels[0]]["threshold"] == pytest.approx(thresholds[labels[0]])
+    # The bundle tuned thresholds per language: each row is decided by its language's, each language's table
+    # reports them, and the pooled table reports none (they differ between languages).
+    tuned = json.loads((tiny_bundle / "thresholds.json").read_text())["per_language"]
+    probs = np.array([[float(r[f"p_{label}"]) for label in labels] for r in rows])
+    own = np.array([[tuned[r["language"]][label] for label in labels] for r in rows])
+    assert (pred == (probs >= own)).all()
+    for lang, values in tuned.items():
+        assert {label: m["threshold"] for label, m in metrics["languages"][lang]["per_label"].items()} == \
+            pytest.approx(values, abs=1e-6)
+    assert metrics["overall"]["per_label"][labels[0]]["threshold"] is None
     report = (out / "report.md").read_text()
     assert "## Per language" in report and "![f1_language_label](plots/f1_language_label.png)" in report
 
@@ -59,10 +67,21 @@ def test_tune_thresholds_writes_the_bundle_atomically(tiny_bundle, tmp_path):
     assert json.loads((bundle / "thresholds.previous.json").read_text()) == before
     assert after["per_label"] != before["per_label"] and "tuned (f1)" in after["source"]
     metrics = json.loads(run.stdout)
+    # Per-label F1 tuning maximises pooled macro-F1 among per-label thresholds, 0.5 for all among them.
     reference = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", TICKETS, "--report-format", "json",
-                           "--bootstrap", "0", "--plots", "false")
+                           "--bootstrap", "0", "--plots", "false", "--thresholds", "0.5")
     old = json.loads(reference.stdout)
     assert metrics["overall"]["summary"]["macro_f1"] >= old["overall"]["summary"]["macro_f1"]
+
+    per_language = run_module("mlc.evaluate", "--model", str(bundle), "--data", TICKETS, "--tune-thresholds",
+                              "--tune-objective", "per-language-f1", "--report-format", "json", "--bootstrap", "0",
+                              "--plots", "false")
+    assert per_language.returncode == 0, per_language.stderr[-3000:]
+    saved = json.loads((bundle / "thresholds.json").read_text())
+    assert set(saved["per_language"]) == {"en", "es", "de", "fr", "ar", "zh", "hi", "ru"}
+    by_language = json.loads(per_language.stdout)["languages"]
+    for lang, values in saved["per_language"].items():  # each language's report shows its own thresholds
+        assert {label: m["threshold"] for label, m in by_language[lang]["per_label"].items()} == pytest.approx(values, abs=1e-6)
 
     precise = run_module("mlc.evaluate", "--model", str(bundle), "--data", TICKETS, "--tune-thresholds",
                          "--tune-objective", "precision", "--target", "0.6", "--report-format", "json",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -30,9 +32,9 @@ def test_predict_applies_thresholds(classifier):
     everything = classifier.predict(TEXTS, thresholds=0.0)
     assert all(r["labels"] and set(r["labels"]) == set(classifier.labels) for r in everything)
     assert all(r["labels"] == [] for r in classifier.predict(TEXTS, thresholds=1.01))
-    tuned = classifier.predict(TEXTS)
+    given = classifier.predict(TEXTS, thresholds=list(classifier.thresholds))
     probs = classifier.predict_proba(TEXTS)
-    for row, result in zip(probs, tuned):
+    for row, result in zip(probs, given):
         expected = {label for label, p, t in zip(classifier.labels, row, classifier.thresholds) if p >= t}
         assert set(result["labels"]) == expected
         assert result["labels"] == sorted(result["labels"], key=lambda label: -result["scores"][label])
@@ -43,6 +45,26 @@ def test_predict_applies_thresholds(classifier):
         classifier.predict(TEXTS, thresholds={"nope": 0.3})
     with pytest.raises(ConfigError, match="one per label"):
         classifier.predict(TEXTS, thresholds=[0.5, 0.5])
+
+
+def test_per_language_thresholds_follow_each_text_language(classifier, tiny_bundle):
+    saved = json.loads((tiny_bundle / "thresholds.json").read_text("utf-8"))
+    assert saved["source"].startswith("per-language-f1") and set(saved["per_language"]) == set(
+        classifier.language_labels)
+    assert any(saved["per_language"][lang][label] != saved["per_label"][label]
+               for lang in saved["per_language"] for label in classifier.labels)
+    texts, languages = [TEXTS[0], TEXTS[1], TEXTS[2], TEXTS[4]], ["en", "es", "zh", "ar"]
+    probs = classifier.predict_proba(texts, languages=languages)
+    for given in (languages, None):  # given, or detected from each text
+        for row, lang, result in zip(probs, languages, classifier.predict(texts, languages=given)):
+            own = saved["per_language"][lang]
+            assert set(result["labels"]) == {label for label, p in zip(classifier.labels, row) if p >= own[label]}
+    # A language without thresholds of its own gets the per-label ones; a mapping overrides one label everywhere.
+    rows = classifier.resolve_thresholds(None, ["xx", "es"])
+    assert rows[0].tolist() == [saved["per_label"][label] for label in classifier.labels]
+    assert rows[1].tolist() == [saved["per_language"]["es"][label] for label in classifier.labels]
+    first = classifier.labels[0]
+    assert (classifier.resolve_thresholds({first: 0.9}, ["xx", "es"])[:, 0] == 0.9).all()
 
 
 def test_language_masks_labels_never_annotated_in_that_language(classifier):

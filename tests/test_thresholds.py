@@ -10,6 +10,7 @@ from mlc.thresholds import (
     SHRINK_STRENGTH,
     best_f1_threshold,
     global_threshold,
+    language_label_thresholds,
     shrunk_thresholds,
     tune_thresholds,
     tune_thresholds_for,
@@ -70,3 +71,20 @@ def test_objectives_by_name():
     assert missed == [] and same[0] == same[1]
     np.testing.assert_allclose(tune_thresholds_for(probs, truth, np.ones_like(truth), "f1")[0],
                                tune_thresholds(probs, truth))
+
+
+def test_language_label_thresholds_pull_each_language_towards_the_shared_threshold():
+    # One label, two languages with different score scales: in "a" positives score 0.30/0.35 and negatives
+    # 0.05/0.10 (F1 is best cut at 0.2), in "b" positives 0.8/0.9 and negatives 0.6/0.7 (best cut 0.75).
+    probs = np.array([0.30, 0.35, 0.05, 0.10, 0.8, 0.9, 0.6, 0.7])[:, None]
+    truth = np.array([1, 1, 0, 0, 1, 1, 0, 0])[:, None]
+    languages = ["a"] * 4 + ["b"] * 4
+    # Shared (language-macro-f1): a cut in (0.1, 0.3] gives a F1 1 and b F1 2/3, the best sum; midway: 0.2.
+    shared, per_language = language_label_thresholds(probs, truth, np.ones_like(truth), languages, strength=2)
+    assert shared[0] == pytest.approx(0.2)
+    assert per_language["a"][0] == pytest.approx(0.2)  # its own optimum is the shared one
+    # b: 2 positives, strength 2: half its own 0.75, half the shared 0.2.
+    assert per_language["b"][0] == pytest.approx(0.5 * 0.75 + 0.5 * 0.2)
+    # With a large strength every language keeps the shared threshold.
+    _, pulled = language_label_thresholds(probs, truth, np.ones_like(truth), languages, strength=1e9)
+    assert pulled["b"][0] == pytest.approx(0.2, abs=1e-6)
