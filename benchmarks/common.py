@@ -52,14 +52,18 @@ def scored(clf, rows, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     return encoder, clf.ngrams.blend(encoder, rows.texts, rows.languages)
 
 
-def encoder_thresholds(bundle, val_encoder: np.ndarray, val) -> np.ndarray:
-    """Thresholds for the encoder alone, tuned the bundle's way (its threshold_objective) on the validation rows."""
+def encoder_thresholds(bundle, val_encoder: np.ndarray, val, languages) -> np.ndarray:
+    """Thresholds for the encoder alone, tuned the bundle's way (its threshold_objective) on the validation rows:
+    [labels], or [len(languages), labels] for per-language-f1 (rows in `languages`)."""
     import json
     from pathlib import Path
 
-    from mlc.thresholds import DEFAULT_THRESHOLD, tune_thresholds_for
+    from mlc.thresholds import DEFAULT_THRESHOLD, language_label_thresholds, tune_thresholds_for
 
     objective = json.loads((Path(bundle) / "training_args.json").read_text())["threshold_objective"]
     if objective == "none":
         return np.full(val.truth.shape[1], DEFAULT_THRESHOLD)
+    if objective == "per-language-f1":
+        shared, own = language_label_thresholds(val_encoder, val.truth, val.mask, val.languages)
+        return np.stack([own.get(lang, shared) for lang in languages])
     return tune_thresholds_for(val_encoder, val.truth, val.mask, objective, languages=np.asarray(val.languages))[0]

@@ -94,9 +94,9 @@ def run(dataset: str, config: dict, work: Path) -> dict:
     test = align(data, ["test"], clf.labels, "test")
     encoder, probs = scored(clf, test)
     scores = {rule: per_language((probs >= thresholds).astype(int), test.truth, test.mask, languages)
-              for rule, thresholds in (("0.5", DEFAULT_THRESHOLD), ("bundle", clf.thresholds))}
+              for rule, thresholds in (("0.5", DEFAULT_THRESHOLD), ("bundle", clf.resolve_thresholds(None, languages)))}
     val = align(data, ["validation"], clf.labels, "validation")
-    alone = encoder_thresholds(output, clf.predict_proba(val.texts, batch_size=64, ngrams=False), val)
+    alone = encoder_thresholds(output, clf.predict_proba(val.texts, batch_size=64, ngrams=False), val, languages)
     scores["encoder alone"] = per_language((encoder >= alone).astype(int), test.truth, test.mask, languages)
     return {"dataset": dataset, "config": config, "baseline": baseline, "mlc": scores, "train_seconds": seconds,
             "baseline_seconds": baseline_seconds, "rows": {s: len(data[s]) for s in data.splits},

@@ -143,7 +143,8 @@ def language_label_thresholds(probs: np.ndarray, truth: np.ndarray, mask: np.nda
         p, t, m = probs[rows], truth[rows], mask[rows]
         own = np.array([best_f1_threshold(p[m[:, j] > 0, j], t[m[:, j] > 0, j], shared[j])
                         for j in range(truth.shape[1])])
-        weight = (t * m).sum(0) / ((t * m).sum(0) + strength)
+        positives = (t * m).sum(0).astype(float)
+        weight = np.divide(positives, positives + strength, out=np.zeros_like(positives), where=positives > 0)
         per_language[str(language)] = weight * own + (1 - weight) * shared
     return shared, per_language
 
@@ -153,6 +154,10 @@ def tune_thresholds_for(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, 
                         ) -> tuple[np.ndarray, list[int]]:
     """Per-label thresholds for an objective (f1, shrunk-f1, global-f1, language-macro-f1, precision, recall), and
     the labels for which a precision/recall target was out of reach (they keep `current`)."""
+    if objective not in ("f1", "shrunk-f1", "global-f1", "language-macro-f1", "precision", "recall"):
+        raise ValueError(f"unknown threshold objective {objective!r}" + (
+            " (per-language-f1 thresholds come from language_label_thresholds)" if objective == "per-language-f1"
+            else ""))
     if objective == "f1":
         return tune_thresholds(probs, truth, mask), []
     if objective == "shrunk-f1":

@@ -88,3 +88,11 @@ def test_language_label_thresholds_pull_each_language_towards_the_shared_thresho
     # With a large strength every language keeps the shared threshold.
     _, pulled = language_label_thresholds(probs, truth, np.ones_like(truth), languages, strength=1e9)
     assert pulled["b"][0] == pytest.approx(0.2, abs=1e-6)
+
+
+def test_unknown_objectives_are_refused_not_treated_as_recall():
+    probs, truth = np.array([[0.9], [0.1]]), np.array([[1], [0]])
+    with pytest.raises(ValueError, match="language_label_thresholds"):
+        tune_thresholds_for(probs, truth, np.ones_like(truth), "per-language-f1")
+    with pytest.raises(ValueError, match="unknown threshold objective 'f2'"):
+        tune_thresholds_for(probs, truth, np.ones_like(truth), "f2")
