@@ -52,9 +52,10 @@ def scored(clf, rows, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     return encoder, clf.ngrams.blend(encoder, rows.texts, rows.languages)
 
 
-def encoder_thresholds(bundle, val_encoder: np.ndarray, val, languages) -> np.ndarray:
-    """Thresholds for the encoder alone, tuned the bundle's way (its threshold_objective) on the validation rows:
-    [labels], or [len(languages), labels] for per-language-f1 (rows in `languages`)."""
+def thresholds_like_bundle(bundle, val_probs: np.ndarray, val, languages) -> np.ndarray:
+    """Thresholds for other scores of the validation rows (the encoder alone, the n-gram model alone), tuned the
+    bundle's way (its threshold_objective): [labels], or [len(languages), labels] for per-language-f1 (rows in
+    `languages`)."""
     import json
     from pathlib import Path
 
@@ -64,6 +65,6 @@ def encoder_thresholds(bundle, val_encoder: np.ndarray, val, languages) -> np.nd
     if objective == "none":
         return np.full(val.truth.shape[1], DEFAULT_THRESHOLD)
     if objective == "per-language-f1":
-        shared, own = language_label_thresholds(val_encoder, val.truth, val.mask, val.languages)
+        shared, own = language_label_thresholds(val_probs, val.truth, val.mask, val.languages)
         return np.stack([own.get(lang, shared) for lang in languages])
-    return tune_thresholds_for(val_encoder, val.truth, val.mask, objective, languages=np.asarray(val.languages))[0]
+    return tune_thresholds_for(val_probs, val.truth, val.mask, objective, languages=np.asarray(val.languages))[0]

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import encoder_thresholds, machine_description, per_language, scored, tfidf_baseline  # noqa: E402
+from common import machine_description, per_language, scored, tfidf_baseline, thresholds_like_bundle  # noqa: E402
 
 from mlc.data import load_data  # noqa: E402
 
@@ -96,7 +96,7 @@ def run(dataset: str, config: dict, work: Path) -> dict:
     scores = {rule: per_language((probs >= thresholds).astype(int), test.truth, test.mask, languages)
               for rule, thresholds in (("0.5", DEFAULT_THRESHOLD), ("bundle", clf.resolve_thresholds(None, languages)))}
     val = align(data, ["validation"], clf.labels, "validation")
-    alone = encoder_thresholds(output, clf.predict_proba(val.texts, batch_size=64, ngrams=False), val, languages)
+    alone = thresholds_like_bundle(output, clf.predict_proba(val.texts, batch_size=64, ngrams=False), val, languages)
     scores["encoder alone"] = per_language((encoder >= alone).astype(int), test.truth, test.mask, languages)
     return {"dataset": dataset, "config": config, "baseline": baseline, "mlc": scores, "train_seconds": seconds,
             "baseline_seconds": baseline_seconds, "rows": {s: len(data[s]) for s in data.splits},
