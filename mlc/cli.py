@@ -58,17 +58,17 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type, title: s
         help_text = f.metadata.get("help", "")
         if default not in (None, "") and kind is not bool:
             help_text += f" [default: {default}]"
-        kwargs: dict[str, Any] = {"dest": f.name, "default": argparse.SUPPRESS, "help": help_text}
+        kwargs: dict[str, Any] = {"dest": f.name, "default": argparse.SUPPRESS}
         if kind is bool:
             kwargs.update(type=_parse_bool, nargs="?", const=True, metavar="BOOL")
             help_text += f" [default: {'auto' if default is None else str(default).lower()}]"
-            kwargs["help"] = help_text
         elif typing.get_origin(kind) is list:
             kwargs.update(type=_parse_list, metavar="A,B,...")
         elif kind in (int, float):
             kwargs["type"] = kind
         if "choices" in f.metadata:
             kwargs["choices"] = f.metadata["choices"]
+        kwargs["help"] = help_text.replace("%", "%%")  # argparse %-formats help texts ("95%" broke --help)
         group.add_argument(flag, **kwargs)
 
 
