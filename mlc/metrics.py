@@ -58,10 +58,12 @@ def f1_scores(truth: np.ndarray, pred: np.ndarray, mask: np.ndarray | None = Non
     return macro, micro
 
 
-def language_f1(pred: np.ndarray, truth: np.ndarray, languages: list[str], masks: dict[str, list[int]]
-                ) -> dict[str, dict[str, float]]:
+def language_f1(pred: np.ndarray, truth: np.ndarray, languages: list[str], masks: dict[str, list[int]],
+                probs: np.ndarray | None = None) -> dict[str, dict[str, float]]:
     """Macro- and micro-F1 per language (macro over that language's annotated labels), plus `all`: the mean of
-    the per-language macro-F1s and the pooled micro-F1."""
+    the per-language macro-F1s and the pooled micro-F1. With `probs`, also `macro_ap`: the mean average precision
+    over the language's annotated labels that have a positive row (threshold-free, so it shows progress while
+    every score is still under the threshold), and its mean over languages in `all`."""
     languages_arr = np.asarray(languages)
     row_masks = np.array([masks[language] for language in languages])
     out: dict[str, dict[str, float]] = {}
@@ -69,9 +71,21 @@ def language_f1(pred: np.ndarray, truth: np.ndarray, languages: list[str], masks
         rows = languages_arr == language
         macro, micro = f1_scores(truth[rows], pred[rows], row_masks[rows])
         out[language] = {"macro_f1": macro, "micro_f1": micro, "rows": int(rows.sum())}
+        if probs is not None:
+            out[language]["macro_ap"] = _macro_ap(truth[rows], probs[rows], row_masks[rows])
     out["all"] = {"macro_f1": float(np.mean([v["macro_f1"] for v in out.values()])),
                   "micro_f1": f1_scores(truth, pred, row_masks)[1], "rows": len(languages)}
+    if probs is not None:
+        aps = [v["macro_ap"] for k, v in out.items() if k != "all" and v["macro_ap"] is not None]
+        out["all"]["macro_ap"] = float(np.mean(aps)) if aps else None
     return out
+
+
+def _macro_ap(truth: np.ndarray, probs: np.ndarray, mask: np.ndarray) -> float | None:
+    """Mean average precision over the labels annotated (mask) and present (a positive row); None if none is."""
+    scores = [average_precision_score(truth[:, j], probs[:, j]) for j in range(truth.shape[1])
+              if mask[:, j].all() and truth[:, j].any()]
+    return float(np.mean(scores)) if scores else None
 
 
 def _sample_scores(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:

@@ -356,8 +356,10 @@ class Trainer:
                     self._say(f"mlc: {stage.name}: kept the weights of its best evaluation")
                 result.stage_metrics[stage.name] = metrics
                 self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
+                ap = metrics["all"].get("macro_ap")
                 self._say(f"mlc: after {stage.name}: validation macro-F1 {metrics['all']['macro_f1']:.4f} (mean over "
-                      f"languages), micro-F1 {metrics['all']['micro_f1']:.4f}")
+                          f"languages), micro-F1 {metrics['all']['micro_f1']:.4f} at 0.5"
+                          + ("" if ap is None else f"; macro average precision {ap:.4f} (threshold-free)"))
             if args.max_steps and self.global_step >= args.max_steps:
                 break
         result.steps = self.global_step
@@ -413,7 +415,7 @@ class Trainer:
         truth = np.array(list(self.data[split]["labels"]))
         languages = list(self.data[split]["language"])
         masks = {lang: self.data.label_mask(lang) for lang in set(languages)}
-        return language_f1(pred, truth, languages, masks)
+        return language_f1(pred, truth, languages, masks, probs if self.args.problem == "multi_label" else None)
 
 
 def train(args: TrainArgs | None = None, **options: Any) -> TrainResult:

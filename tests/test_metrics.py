@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import f1_score, hamming_loss, jaccard_score
+from sklearn.metrics import average_precision_score, f1_score, hamming_loss, jaccard_score
 
 from mlc.metrics import bootstrap_f1, f1_scores, language_f1, multilabel_metrics, single_label_metrics
 
@@ -69,6 +69,22 @@ def test_language_f1_uses_each_languages_labels():
     # de rows 2-3: a fp=1 -> 0, b fn=1 -> 0, c 0
     assert out["de"]["macro_f1"] == 0.0
     assert out["all"]["macro_f1"] == pytest.approx(0.25)
+    assert "macro_ap" not in out["all"]
+
+
+def test_language_f1_adds_threshold_free_average_precision_with_probabilities():
+    masks = {"en": [1, 0, 1], "de": [1, 1, 1]}
+    out = language_f1(PRED, TRUTH, ["en", "en", "de", "de"], masks, probs=PROBS)
+    # en rows 0-1: a is positive in both (AP 1); b is not annotated in en; c has no positive row: left out
+    assert out["en"]["macro_ap"] == pytest.approx(1.0)
+    # de rows 2-3: a has no positive row; b: row 2 positive scored 0.3 above row 3's 0.1 (AP 1); c none
+    assert out["de"]["macro_ap"] == pytest.approx(1.0)
+    probs = PROBS.copy()
+    probs[1, 0] = 0.3  # label a: row 3 (a negative, 0.6) now outscores row 1 (a positive)
+    out = language_f1(PRED, TRUTH, ["de"] * 4, masks, probs=probs)
+    expected = np.mean([average_precision_score(TRUTH[:, j], probs[:, j]) for j in (0, 1)])
+    assert out["de"]["macro_ap"] == pytest.approx(expected) and out["all"]["macro_ap"] == pytest.approx(expected)
+    assert out["de"]["macro_ap"] == pytest.approx((0.75 + 1) / 2)  # a: precision 1 at rank 1, 2/4 at rank 4; b: 1
 
 
 def test_bootstrap_interval_contains_the_point_estimate_and_narrows_with_data():
