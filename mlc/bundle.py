@@ -28,6 +28,7 @@ from . import modeling
 from .atomic import atomic_folder
 from .errors import ModelError
 from .evaluation import align
+from .overlap import save_text_hashes
 from .thresholds import DEFAULT_THRESHOLD, language_label_thresholds, threshold_payload, tune_thresholds_for
 
 BUNDLE_FILE = "mlc.json"
@@ -70,6 +71,9 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
         _write_json(tmp / THRESHOLDS_FILE, thresholds)
         if result.ngrams is not None:
             result.ngrams.save(tmp)
+        save_text_hashes(tmp, data["train"]["text"],
+                         [text for split in ("validation", "holdout") if split in data.splits
+                          for text in data[split]["text"]])
         _write_json(tmp / BUNDLE_FILE, {
             "format": 1, "labels": data.labels, "language_labels": data.language_labels, "pooling": args.pooling,
             "problem": args.problem, "max_length": args.max_length, "base_model": args.model,

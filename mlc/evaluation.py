@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from .errors import ConfigError, DataError
 from .inference import Classifier
 from .inference_args import EvaluateArgs
 from .metrics import bootstrap_f1, multilabel_metrics, single_label_metrics, uniform_thresholds
+from .overlap import seen_in_bundle, seen_note
 from .thresholds import language_label_thresholds, threshold_payload, tune_thresholds_for
 
 
@@ -148,6 +150,11 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
     data = load_evaluation_data(args, classifier.labels)
     if not data.ids:
         raise DataError(f"the {data.split} split has no rows", path=args.data)
+    seen = seen_in_bundle(classifier.path, data.texts)
+    note = seen_note(seen, len(data.ids))
+    if note:
+        data.notes.append(note)
+        print(f"mlc: warning: {note}", file=sys.stderr)
     probs = classifier.predict_proba(data.texts, batch_size=args.batch_size, long_text=args.long_text,
                                      stride=args.stride, aggregate=args.aggregate, progress=True,
                                      languages=data.languages)
@@ -155,7 +162,7 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
     pred = classifier.decide(probs, thresholds, data.languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,
                               args.seed)
-    metrics.update(model=str(classifier.path), thresholds_source=args.thresholds)
+    metrics.update(model=str(classifier.path), thresholds_source=args.thresholds, seen_in_bundle=seen)
     return Evaluation(metrics, probs, pred, thresholds, data, classifier.labels)
 
 
@@ -180,7 +187,8 @@ def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> 
     pred = classifier.decide(evaluation.probs, tuned, data.languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, evaluation.probs, pred, tuned,
                               args.bootstrap, args.seed)
-    metrics.update(model=str(classifier.path), thresholds_source=f"tuned ({args.tune_objective}) on {data.split}")
+    metrics.update(model=str(classifier.path), thresholds_source=f"tuned ({args.tune_objective}) on {data.split}",
+                   seen_in_bundle=evaluation.metrics.get("seen_in_bundle"))
     payload = threshold_payload(classifier.labels, shared, per_language, classifier.language_labels)
     return Evaluation(metrics, evaluation.probs, pred, tuned, data, classifier.labels, payload), \
         [classifier.labels[j] for j in missed]

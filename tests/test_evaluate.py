@@ -49,10 +49,32 @@ def test_outputs_and_numbers_agree_with_the_predictions(tiny_bundle, tmp_path):
     assert metrics["overall"]["per_label"][labels[0]]["threshold"] is None
     report = (out / "report.md").read_text()
     assert "## Per language" in report and "![f1_language_label](plots/f1_language_label.png)" in report
+    # These rows are the bundle's own training and threshold-tuning texts: said, not passed off as a test score.
+    seen = metrics["seen_in_bundle"]
+    assert seen["train"] >= 700 and seen["tuning"] >= 80 and seen["train"] + seen["tuning"] >= 880
+    assert f"{seen['train']} of 880 rows are texts the bundle was trained on" in run.stderr
+    assert "optimistic" in report
 
     table = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", TICKETS, "--thresholds", "0.5",
                        "--bootstrap", "0", "--plots", "false")
     assert table.returncode == 0 and "PER LABEL" in table.stdout and "thresholds: 0.5" in table.stdout
+
+
+def test_unseen_texts_raise_no_warning_and_old_bundles_still_evaluate(tiny_bundle, tmp_path):
+    fresh = tmp_path / "fresh.csv"
+    fresh.write_text("text,labels\nThe parcel came two weeks late and nobody answered my emails.,delivery|complaint\n"
+                     "\"Merci, le support a été parfait !\",praise\n", encoding="utf-8")
+    run = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", str(fresh), "--report-format", "json",
+                     "--bootstrap", "0", "--plots", "false")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert json.loads(run.stdout)["seen_in_bundle"] == {"train": 0, "tuning": 0} and "warning" not in run.stderr
+    old = tmp_path / "old-bundle"
+    shutil.copytree(tiny_bundle, old)
+    (old / "text_hashes.npz").unlink()  # bundles written before the hashes were kept
+    run = run_module("mlc.evaluate", "--model", str(old), "--data", TICKETS, "--report-format", "json",
+                     "--bootstrap", "0", "--plots", "false")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert json.loads(run.stdout)["seen_in_bundle"] is None
 
 
 def test_tune_thresholds_writes_the_bundle_atomically(tiny_bundle, tmp_path):
