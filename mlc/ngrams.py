@@ -26,6 +26,7 @@ WORDS = {"ngram_range": (1, 2), "sublinear_tf": True}
 CHARS = {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True, "max_features": 200_000}
 C = 4.0  # inverse regularisation strength of the logistic regressions
 MIN_DF_ROWS = 100  # languages with at least this many training rows drop n-grams seen in only one text
+PARALLEL_MIN_ROWS = 5_000  # below this, starting worker processes costs more than it saves
 
 
 @dataclass
@@ -58,6 +59,35 @@ def mix(encoder_probs: np.ndarray, ngram_probs: np.ndarray, weight: float) -> np
     return np.where(np.isnan(ngram_probs), encoder_probs, mixed).astype(np.float32)
 
 
+def _fit_language(texts: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> LanguageNgrams | str:
+    """One language's model, or why it has none (its texts hold no n-gram)."""
+    from scipy.sparse import hstack
+    from sklearn.linear_model import LogisticRegression
+
+    min_df = 2 if len(texts) >= MIN_DF_ROWS else 1
+    words, chars = _vectorizer(WORDS, min_df), _vectorizer(CHARS, min_df)
+    try:  # sklearn raises "empty vocabulary" when the texts hold no n-gram
+        x = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+    except ValueError as error:
+        return str(error)
+    columns, coefs, intercepts = [], [], []
+    for j in range(truth.shape[1]):
+        y = truth[:, j]
+        if not mask[:, j].all() or y.min() == y.max():
+            continue
+        regression = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(x, y)
+        columns.append(j)
+        coefs.append(regression.coef_[0])
+        intercepts.append(regression.intercept_[0])
+    return LanguageNgrams(words, chars, np.asarray(coefs, np.float32).reshape(len(columns), x.shape[1]),
+                          np.asarray(intercepts, np.float32), np.asarray(columns, np.int64))
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, which containers narrow)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _vectorizer(params: dict, min_df: int = 1, vocabulary: list[str] | None = None, idf: np.ndarray | None = None):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -76,35 +106,23 @@ class NgramModel:
 
     @classmethod
     def fit(cls, texts: Sequence[str], truth: np.ndarray, mask: np.ndarray, languages: Sequence[str],
-            labels: list[str], weight: float) -> NgramModel:
+            labels: list[str], weight: float, workers: int | None = None) -> NgramModel:
         """Fit one model per language on its rows; a label is fitted where the language annotates it and its rows
-        hold both classes. A language whose texts yield no n-grams is skipped, with the reason in `skipped`."""
-        from scipy.sparse import hstack
-        from sklearn.linear_model import LogisticRegression
-
+        hold both classes. A language whose texts yield no n-grams is skipped, with the reason in `skipped`.
+        Languages are fitted in parallel processes (`workers`, default: one per CPU core, for data of at least
+        PARALLEL_MIN_ROWS rows); the result does not depend on it."""
         texts, languages = np.asarray(texts, dtype=object), np.asarray(languages)
-        models, skipped = {}, {}
-        for lang in sorted(set(languages)):
-            rows = languages == lang
-            min_df = 2 if rows.sum() >= MIN_DF_ROWS else 1
-            words, chars = _vectorizer(WORDS, min_df), _vectorizer(CHARS, min_df)
-            try:  # sklearn raises "empty vocabulary" when the texts hold no n-gram
-                x = hstack([words.fit_transform(texts[rows]), chars.fit_transform(texts[rows])]).tocsr()
-            except ValueError as error:
-                skipped[lang] = str(error)
-                continue
-            columns, coefs, intercepts = [], [], []
-            for j in range(len(labels)):
-                y = truth[rows, j]
-                if not mask[rows, j].all() or y.min() == y.max():
-                    continue
-                regression = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(x, y)
-                columns.append(j)
-                coefs.append(regression.coef_[0])
-                intercepts.append(regression.intercept_[0])
-            model = LanguageNgrams(words, chars, np.asarray(coefs, np.float32).reshape(len(columns), x.shape[1]),
-                                   np.asarray(intercepts, np.float32), np.asarray(columns, np.int64))
-            models[lang] = model
+        order = sorted(set(languages))
+        jobs = [(texts[languages == lang], truth[languages == lang], mask[languages == lang]) for lang in order]
+        workers = min(len(jobs), workers or (available_cores() if len(texts) >= PARALLEL_MIN_ROWS else 1))
+        if workers > 1:
+            from joblib import Parallel, delayed
+
+            fitted = Parallel(n_jobs=workers)(delayed(_fit_language)(*job) for job in jobs)
+        else:
+            fitted = [_fit_language(*job) for job in jobs]
+        models = {lang: out for lang, out in zip(order, fitted, strict=True) if isinstance(out, LanguageNgrams)}
+        skipped = {lang: out for lang, out in zip(order, fitted, strict=True) if isinstance(out, str)}
         return cls(labels, models, weight, skipped)
 
     def resolve(self, texts: Sequence[str], languages: Sequence[str | None] | None) -> list[str | None]:

@@ -84,6 +84,19 @@ def test_languages_without_ngrams_or_labels_without_both_classes():
     assert probs[0, 0] > 0.5 and np.isnan(probs[0, 1])  # "other" is never positive in English: not fitted
 
 
+def test_languages_fitted_in_parallel_processes_give_the_same_model(tickets, fitted):
+    data, rows, val = tickets
+    parallel = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, data.labels, weight=0.5, workers=2)
+    assert sorted(parallel.models) == sorted(fitted.models) and parallel.skipped == fitted.skipped
+    np.testing.assert_array_equal(parallel.predict_proba(val.texts, val.languages),
+                                  fitted.predict_proba(val.texts, val.languages))
+    texts = ["", " ", "good day", "bad day", "good night", "bad night"]  # a skipped language, in a worker too
+    truth = np.array([[0, 1], [1, 1], [1, 0], [0, 0], [1, 0], [0, 0]])
+    model = NgramModel.fit(texts, truth, np.ones_like(truth), ["xx", "xx", "en", "en", "en", "en"], ["good", "other"],
+                           0.5, workers=2)
+    assert list(model.models) == ["en"] and "empty vocabulary" in model.skipped["xx"]
+
+
 def test_bundles_blend_by_default_and_tune_thresholds_on_the_blend(tiny_bundle):
     clf = Classifier.load(tiny_bundle)
     assert clf.ngrams is not None and (tiny_bundle / NGRAMS_DIR / "index.json").is_file()
