@@ -77,7 +77,8 @@ class TrainArgs(DataArgs):
     eval_steps: int = _opt(0, "Also evaluate on validation every N optimiser steps (0: only at the end of each "
                               "stage).")
     early_stopping_patience: int = _opt(0, "Stop a stage after N evaluations without a better validation "
-                                           "macro-F1, and keep the stage's best weights (0: off; needs eval_steps).")
+                                           "macro-F1 (equal F1s ranked by average precision), and keep the "
+                                           "stage's best weights (0: off; needs eval_steps).")
     checkpoint_steps: int = _opt(0, "Save a checkpoint (model, optimiser, scheduler, position) every N optimiser "
                                     "steps into OUTPUT.checkpoint, atomically; 0 for none.")
     resume: bool = _opt(False, "Continue an interrupted run from OUTPUT.checkpoint (same options required).")

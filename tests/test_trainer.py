@@ -284,6 +284,25 @@ def test_early_stopping_stops_a_stage_that_does_not_improve(tiny_model_dir, tmp_
         tiny_args(tiny_model_dir, tmp_path, early_stopping_patience=2).validate()
 
 
+def test_early_stopping_breaks_f1_ties_by_average_precision():
+    from mlc.trainer import _BestTracker
+
+    model = torch.nn.Linear(1, 1)
+
+    def evaluation(f1, ap):
+        return {"all": {"macro_f1": f1, "macro_ap": ap}}
+
+    # Every score still under 0.5 (F1 0) while the ranking improves: training goes on instead of stopping at the
+    # third evaluation, as ranking by F1 alone did.
+    rising = _BestTracker(patience=2)
+    assert not any(rising.update(evaluation(0.0, ap), model) for ap in (0.30, 0.35, 0.40, 0.45))
+    flat = _BestTracker(patience=2)
+    assert [flat.update(evaluation(0.0, 0.3), model) for _ in range(3)] == [False, False, True]
+    first = _BestTracker(patience=1)  # F1 ranks first: a higher F1 with a lower AP is better
+    first.update(evaluation(0.2, 0.9), model)
+    assert not first.update(evaluation(0.3, 0.5), model) and first.score == 0.3
+
+
 def test_resume_keeps_early_stopping_state(tiny_model_dir, tmp_path):
     # A learning rate too small to change any prediction: the first evaluation stays the best, so patience 3 stops
     # the stage at step 4, whether or not the run was interrupted at step 2 and resumed.
