@@ -8,6 +8,7 @@ language's macro average is over the labels annotated in that language, as BRIGH
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -171,14 +172,18 @@ def multilabel_metrics(truth: np.ndarray, pred: np.ndarray, probs: np.ndarray, l
     return {"summary": summary, "per_label": per_label, "notes": notes}
 
 
+def bootstrap_weights(n: int, rounds: int, seed: int = 0) -> Iterator[np.ndarray]:
+    """Row weights of `rounds` bootstrap resamples of n rows: how often each row was drawn (for `weights=`)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(rounds):
+        yield np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+
+
 def bootstrap_f1(truth: np.ndarray, pred: np.ndarray, mask: np.ndarray | None = None, rounds: int = 1000,
                  seed: int = 0, level: float = 0.95) -> dict[str, list[float]]:
     """Percentile bootstrap intervals (resampling rows) of macro- and micro-F1."""
     truth, pred, mask = _masked(truth, pred, mask)
-    rng = np.random.default_rng(seed)
-    n = len(truth)
-    draws = np.array([f1_scores(truth, pred, mask, np.bincount(rng.integers(0, n, n), minlength=n).astype(float))
-                      for _ in range(rounds)])
+    draws = np.array([f1_scores(truth, pred, mask, weights) for weights in bootstrap_weights(len(truth), rounds, seed)])
     low, high = 100 * (1 - level) / 2, 100 * (1 + level) / 2
     return {"macro_f1": np.percentile(draws[:, 0], [low, high]).tolist(),
             "micro_f1": np.percentile(draws[:, 1], [low, high]).tolist(), "rounds": rounds, "level": level}

@@ -113,7 +113,7 @@ class NgramModel:
         PARALLEL_MIN_ROWS rows); the result does not depend on it."""
         texts, languages = np.asarray(texts, dtype=object), np.asarray(languages)
         order = sorted(set(languages))
-        jobs = [(texts[languages == lang], truth[languages == lang], mask[languages == lang]) for lang in order]
+        jobs = [(texts[rows], truth[rows], mask[rows]) for rows in (languages == lang for lang in order)]
         workers = min(len(jobs), workers or (available_cores() if len(texts) >= PARALLEL_MIN_ROWS else 1))
         if workers > 1:
             from joblib import Parallel, delayed
