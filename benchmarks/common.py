@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from pathlib import Path
 
 import numpy as np
 
@@ -39,7 +40,24 @@ def machine_description() -> str:
 
     if torch.cuda.is_available():
         return f"{torch.cuda.get_device_name()}, torch {torch.__version__}"
-    return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    return f"{cpu_description()}, torch {torch.__version__}"
+
+
+def cpu_description() -> str:
+    """The CPU as it matters for speed: model, vector instructions, bf16 support, threads (machines here differ)."""
+    import torch
+
+    from mlc.trainer import cpu_has_native_bf16
+
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name")]
+        model = names[0] if names else model
+    bf16 = "bf16 instructions" if cpu_has_native_bf16() else "no bf16 instructions"
+    return (f"{model} ({torch.backends.cpu.get_cpu_capability()}, {bf16}), "
+            f"{torch.get_num_threads()} threads")
 
 
 def tfidf_baseline(data, split: str = "test") -> np.ndarray:

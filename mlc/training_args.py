@@ -83,8 +83,9 @@ class TrainArgs(DataArgs):
                                     "steps into OUTPUT.checkpoint, atomically; 0 for none.")
     resume: bool = _opt(False, "Continue an interrupted run from OUTPUT.checkpoint (same options required).")
     device: str = _opt("auto", "auto, cpu, cuda, or cuda:N.")
-    precision: str = _opt("auto", "auto (bf16 on GPUs that support it, else fp16 on GPU, fp32 on CPU), fp32, bf16 "
-                                  "or fp16 (autocast; the loss stays fp32).", choices=("auto", "fp32", "bf16", "fp16"))
+    precision: str = _opt("auto", "auto (bf16 on GPUs that support it, else fp16 on GPU; on CPU bf16 where it has "
+                                  "bf16 instructions (AVX512-BF16, AMX), else fp32), fp32, bf16 or fp16 (autocast; the "
+                                  "loss stays fp32).", choices=("auto", "fp32", "bf16", "fp16"))
     ddp_backend: str = _opt("auto", "Process-group backend under torchrun/accelerate: auto (nccl on GPUs, gloo on "
                                     "CPU), nccl, or gloo (e.g. several processes sharing one GPU).",
                             choices=("auto", "nccl", "gloo"))

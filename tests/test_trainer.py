@@ -161,6 +161,19 @@ def test_nan_loss_stops_with_the_step_named(tiny_model_dir, tmp_path):
     assert not (tmp_path / "bundle").exists()
 
 
+@pytest.mark.parametrize(("native", "precision", "expected"), [(True, "auto", "bf16"), (False, "auto", "fp32"),
+                                                              (False, "bf16", "bf16"), (True, "fp32", "fp32")])
+def test_cpu_precision_auto_is_bf16_only_where_the_cpu_has_bf16_instructions(tiny_model_dir, tmp_path, monkeypatch,
+                                                                             capsys, native, precision, expected):
+    monkeypatch.setattr("mlc.trainer.cpu_has_native_bf16", lambda: native)
+    result = Trainer(tiny_args(tiny_model_dir, tmp_path, schedule="joint", device="cpu", precision=precision,
+                               max_steps=2)).train()
+    assert result.precision == expected
+    log = capsys.readouterr().err
+    assert f"precision {expected}" in log
+    assert ("bf16 is emulated" in log) == (precision == "bf16" and not native)
+
+
 def test_pos_weight_is_clipped():
     from mlc.losses import positive_weights
 
