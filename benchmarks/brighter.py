@@ -11,6 +11,7 @@ thresholds tuned the bundle's way. Usage:
   python benchmarks/brighter.py --quick                 # 4 languages, examples/brighter.yaml: under 10 minutes
   python benchmarks/brighter.py --languages eng,deu,esp,ron --variants joint,per-language-then-joint
   python benchmarks/brighter.py --all --config examples/brighter.yaml    # all 28 languages
+  python benchmarks/brighter.py --from-json runs/all.json --section brighter_all   # re-render a saved run's table
 
 Variants are named options of `TrainArgs` on top of --config: `joint`, `per-language-then-joint`, or
 `name:key=value;key=value` (e.g. `lr3e-4:learning_rate=3e-4`).
@@ -192,7 +193,11 @@ def main() -> None:
     parser.add_argument("--section", default="brighter", help="RESULTS.md section to write")
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--no-results", action="store_true")
+    parser.add_argument("--from-json", help="write the table of a run saved with --json instead of training")
+    parser.add_argument("--command", help="with --from-json: the command that made it, if the file does not say")
     opts = parser.parse_args()
+    if opts.from_json:
+        return render_saved(Path(opts.from_json), opts)
     if not BRIGHTER.is_dir():
         sys.exit(f"BRIGHTER not found at {BRIGHTER}")
     languages = (QUICK if opts.quick else sorted(p.stem for p in (BRIGHTER / "dev").glob("*.csv")) if opts.all
@@ -224,16 +229,36 @@ def main() -> None:
                               "minutes": round(runs[-1]["train_seconds"] / 60, 1)}), flush=True)
     wall = time.perf_counter() - started
     machine = machine_description()
-    result = {"languages": languages, "baseline": baseline, "runs": runs, "wall_seconds": wall, "machine": machine}
+    command = "python benchmarks/brighter.py " + " ".join(sys.argv[1:])
+    result = {"languages": languages, "baseline": baseline, "runs": runs, "wall_seconds": wall, "machine": machine,
+              "command": command}
     if opts.json:
         Path(opts.json).write_text(json.dumps(result, indent=2))
-    command = "python benchmarks/brighter.py " + " ".join(sys.argv[1:])
-    table = markdown(languages, baseline, runs, command, machine, wall)
+    publish(result, opts)
+
+
+def publish(result: dict, opts: argparse.Namespace) -> None:
+    """Print the run's table and write it into RESULTS.md's section (unless --no-results)."""
+    languages = result["languages"]
+    table = markdown(languages, result["baseline"], result["runs"], result["command"], result["machine"],
+                     result["wall_seconds"])
     print(table)
     if not opts.no_results:
         from results import update_section
 
         update_section(opts.section, f"## BRIGHTER dev: {', '.join(languages)} (`benchmarks/brighter.py`)\n\n{table}")
+
+
+def render_saved(path: Path, opts: argparse.Namespace) -> None:
+    """--from-json: the table of a saved run, e.g. after editing its section by hand went wrong."""
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        sys.exit(f"{path}: cannot read a saved run ({error})")
+    result.setdefault("command", opts.command)
+    if not result["command"]:
+        sys.exit(f"{path} does not record its command (runs before it was saved): pass --command '...'")
+    publish(result, opts)
 
 
 if __name__ == "__main__":

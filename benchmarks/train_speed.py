@@ -29,7 +29,7 @@ from mlc.data import load_data  # noqa: E402
 from mlc.encoders import load_tokenizer, resolve_model  # noqa: E402
 from mlc.losses import multilabel_loss  # noqa: E402
 from mlc.modeling import MlcForSequenceClassification  # noqa: E402
-from mlc.trainer import Trainer, autocast_dtype, pick_device  # noqa: E402
+from mlc.trainer import Trainer, autocast_dtype, pick_device, precision_name  # noqa: E402
 from mlc.training_args import TrainArgs  # noqa: E402
 
 
@@ -95,8 +95,7 @@ def main() -> None:
         fast[precision] = mlc_recipe(args, data)
     slow = naive(data, model_path, opts.steps, opts.batch_size, opts.max_length, args.seed, device)
     machine = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_description()
-    resolved = {p: {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[autocast_dtype(p, device)]
-                for p in precisions}
+    resolved = {p: precision_name(autocast_dtype(p, device)) for p in precisions}
     result = {"machine": machine, "device": str(device),
               "torch": torch.__version__, "data": opts.data, "steps": opts.steps, "batch_size": opts.batch_size,
               "max_length": opts.max_length, "precisions": resolved,

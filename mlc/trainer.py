@@ -108,11 +108,16 @@ def pick_device(spec: str) -> torch.device:
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU has bf16 matrix instructions (AVX512-BF16 or AMX). Without them torch emulates bf16, which
     ran 6 to 40 times slower than fp32; with them a training step of the embedded model ran about twice as fast
-    (benchmarks/RESULTS.md, section `cpu_precision`)."""
+    (benchmarks/RESULTS.md, section `train_speed`)."""
     try:  # private helpers of torch.cpu (torch 2.1+); treat their absence as no support
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except AttributeError:
         return False
+
+
+def precision_name(dtype: torch.dtype | None) -> str:
+    """What an autocast dtype (None: plain fp32) is called in options, logs and metrics.json."""
+    return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
 
 
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
@@ -267,7 +272,7 @@ class Trainer:
         masks = np.array([data.label_mask(lang) for lang in languages], dtype=np.float32)
         pos_weight = positive_weights(labels, masks, args.pos_weight, args.pos_weight_max)
         pos_weight_t = torch.tensor(pos_weight, device=self.device) if pos_weight is not None else None
-        precision = {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.amp_dtype]
+        precision = precision_name(self.amp_dtype)
         where = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "CPU"
         self._say(f"mlc: device {self.device} ({where}), precision {precision}"
                   f"{' autocast, loss in fp32' if self.amp_dtype else ''}")
