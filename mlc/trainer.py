@@ -107,7 +107,7 @@ def pick_device(spec: str) -> torch.device:
 
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU has bf16 matrix instructions (AVX512-BF16 or AMX). Without them torch emulates bf16, which
-    ran 6 to 40 times slower than fp32; with them a training step of the embedded model ran about twice as fast
+    ran 6 to 40 times slower than fp32; with them a training step of the embedded model ran 2.45 times as fast
     (benchmarks/RESULTS.md, section `train_speed`)."""
     try:  # private helpers of torch.cpu (torch 2.1+); treat their absence as no support
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
