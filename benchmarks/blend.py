@@ -158,7 +158,8 @@ def markdown(found: dict, command: str, default: tuple[float, str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("npz", help="FILE-<variant>.npz written by benchmarks/brighter.py --json FILE")
-    parser.add_argument("--seed", type=int, default=42, help="the seed of the brighter.py run")
+    parser.add_argument("--seed", type=int, default=42,
+                        help="the split seed of the brighter.py run (its split_seed, else its seed)")
     parser.add_argument("--validation-size", type=float, default=0.1, help="the validation_size of that run")
     parser.add_argument("--weight", type=float, default=0.5, help="the default weight to detail per language")
     parser.add_argument("--objective", default="per-language-f1", help="the default threshold rule to detail")

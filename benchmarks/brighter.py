@@ -96,13 +96,14 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
 
     output = work / f"bundle-{name}"
     started = time.perf_counter()
-    train(TrainArgs(**{**base, **options, "data": str(view / "train"), "output": str(output)}))
+    args = TrainArgs(**{**base, **options, "data": str(view / "train"), "output": str(output)})
+    train(args)
     seconds = time.perf_counter() - started
     clf = Classifier.load(output)
     dev = align(data, ["test"], clf.labels, "dev")
     languages = np.asarray(dev.languages)
-    validation = load_data(str(view / "train"), validation_size=base.get("validation_size", 0.1),
-                           seed=base.get("seed", 42))
+    # The rows the bundle held back (the variant's own split seed, which a variant's seed or split_seed may change).
+    validation = load_data(str(view / "train"), validation_size=args.validation_size, seed=args.split_random_state)
     val = align(validation, ["validation"], clf.labels, "validation")
     val_languages = np.asarray(val.languages)
     # The encoder's scores, then what the bundle predicts (blended with its n-gram model, if it has one).

@@ -19,7 +19,7 @@ BEST_FILE = "best.safetensors"
 # Options that must not change between a run and its resumption (they change the batches or the model).
 _FIXED = ("data", "validation", "model", "schedule", "language_order", "language_epochs", "epochs", "batch_size",
           "gradient_accumulation", "seed", "pooling", "problem", "max_length", "language_temperature",
-          "oversample_rare", "validation_size", "threshold_holdout")
+          "oversample_rare", "validation_size", "threshold_holdout", "split_seed")
 
 
 def checkpoint_dir(output: str | os.PathLike) -> Path:

@@ -186,6 +186,9 @@ def test_stratified_validation_split_is_reproducible_and_covers_languages(tmp_pa
     b = load_data(path, validation_size=0.2, seed=1)
     c = load_data(path, validation_size=0.2, seed=2)
     assert a["validation"]["id"] == b["validation"]["id"] != c["validation"]["id"]
+    # split_seed holds the split while the training seed changes (seed studies and ensembles over the same rows).
+    d = load_data(path, validation_size=0.2, seed=2, split_seed=1)
+    assert d["validation"]["id"] == a["validation"]["id"] and d.info["validation_source"].endswith("(seed 1)")
     assert 38 <= len(a["validation"]) <= 42 and len(a["train"]) + len(a["validation"]) == 200
     assert not set(a["validation"]["id"]) & set(a["train"]["id"])
     from collections import Counter

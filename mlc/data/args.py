@@ -44,3 +44,10 @@ class DataArgs:
                                           "back (stratified) to tune thresholds on, together with validation; "
                                           "0 for none. Without one, the validation slice serves already.")
     seed: int = _opt(42, "Random seed (validation split, sampling, initialisation).")
+    split_seed: int | None = _opt(None, "Seed of the validation and holdout splits alone (default: seed), to vary "
+                                        "the training seed over the same held-out rows (seed studies, ensembles).")
+
+    @property
+    def split_random_state(self) -> int:
+        """The seed of the stratified splits: split_seed, or seed when it is unset."""
+        return self.seed if self.split_seed is None else self.split_seed

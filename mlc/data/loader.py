@@ -360,12 +360,13 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
                             "validation_source": "given" if "validation" in examples else None}
     if "validation" not in examples and args.validation_size > 0:
         examples["train"], examples["validation"] = _stratified_split(examples["train"], labels,
-                                                                      args.validation_size, args.seed)
-        info["validation_source"] = f"stratified {args.validation_size:.0%} of train (seed {args.seed})"
+                                                                      args.validation_size, args.split_random_state)
+        info["validation_source"] = (f"stratified {args.validation_size:.0%} of train "
+                                     f"(seed {args.split_random_state})")
     elif "validation" in examples and args.threshold_holdout > 0:
         examples["train"], examples["holdout"] = _stratified_split(examples["train"], labels,
-                                                                   args.threshold_holdout, args.seed)
-        info["holdout_source"] = f"stratified {args.threshold_holdout:.0%} of train (seed {args.seed})"
+                                                                   args.threshold_holdout, args.split_random_state)
+        info["holdout_source"] = f"stratified {args.threshold_holdout:.0%} of train (seed {args.split_random_state})"
 
     found_warnings = []
     ids_by_split = {s: {e.id for e in rows} for s, rows in examples.items()}
