@@ -32,7 +32,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine_description, mean, per_language, scored, tfidf_baseline, thresholds_like_bundle  # noqa: E402
+from common import (  # noqa: E402
+    load_saved_run,
+    machine_description,
+    mean,
+    per_language,
+    scored,
+    tfidf_baseline,
+    thresholds_like_bundle,
+)
 
 from mlc.data import load_data  # noqa: E402
 from mlc.thresholds import DEFAULT_THRESHOLD  # noqa: E402
@@ -252,14 +260,7 @@ def publish(result: dict, opts: argparse.Namespace) -> None:
 
 def render_saved(path: Path, opts: argparse.Namespace) -> None:
     """--from-json: the table of a saved run, e.g. after editing its section by hand went wrong."""
-    try:
-        result = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        sys.exit(f"{path}: cannot read a saved run ({error})")
-    result.setdefault("command", opts.command)
-    if not result["command"]:
-        sys.exit(f"{path} does not record its command (runs before it was saved): pass --command '...'")
-    publish(result, opts)
+    publish(load_saved_run(path, opts.command), opts)
 
 
 if __name__ == "__main__":

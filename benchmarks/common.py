@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import platform
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +49,7 @@ def cpu_description() -> str:
     """The CPU as it matters for speed: model, vector instructions, bf16 support, threads (machines here differ)."""
     import torch
 
-    from mlc.trainer import cpu_has_native_bf16
+    from mlc.precision import cpu_has_native_bf16
 
     model = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
@@ -97,3 +99,20 @@ def thresholds_like_bundle(bundle, val_probs: np.ndarray, val, languages) -> np.
         shared, own = language_label_thresholds(val_probs, val.truth, val.mask, val.languages)
         return np.stack([own.get(lang, shared) for lang in languages])
     return tune_thresholds_for(val_probs, val.truth, val.mask, objective, languages=np.asarray(val.languages))[0]
+
+
+def load_saved_run(path: Path, command: str | None = None) -> dict:
+    """A run saved with a benchmark's --json, for --from-json: its command (given here if the file does not record
+    it) and machine (this one if the file does not record it, for runs saved before it was)."""
+    try:
+        result = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        sys.exit(f"{path}: cannot read a saved run ({error})")
+    result.setdefault("command", command)
+    if not result["command"]:
+        sys.exit(f"{path} does not record its command (runs before it was saved): pass --command '...'")
+    if "machine" not in result:
+        result["machine"] = machine_description()
+        print(f"{path} does not record its machine: taking this one's ({result['machine']})", file=sys.stderr)
+    return result
+

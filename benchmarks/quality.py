@@ -7,6 +7,7 @@ thresholds) and is scored once on test. Usage:
 
   python benchmarks/quality.py xed --config examples/xed.yaml
   python benchmarks/quality.py goemotions --config examples/goemotions.yaml
+  python benchmarks/quality.py xed --from-json runs/xed.json   # re-render a run saved with --json
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine_description, per_language, scored, tfidf_baseline, thresholds_like_bundle  # noqa: E402
+from common import (  # noqa: E402
+    load_saved_run,
+    machine_description,
+    per_language,
+    scored,
+    tfidf_baseline,
+    thresholds_like_bundle,
+)
 
 from mlc.data import load_data  # noqa: E402
 
@@ -127,7 +135,11 @@ def main() -> None:
     parser.add_argument("--config", help="YAML/JSON of TrainArgs options")
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--no-results", action="store_true")
+    parser.add_argument("--from-json", help="write the table of a run saved with --json instead of training")
+    parser.add_argument("--command", help="with --from-json: the command that made it, if the file does not say")
     opts = parser.parse_args()
+    if opts.from_json:
+        return publish(load_saved_run(Path(opts.from_json), opts.command), opts)
     if not SHARED.is_dir():
         sys.exit(f"data sets not found at {SHARED}")
     config: dict = {"model": "default"}
@@ -137,16 +149,21 @@ def main() -> None:
         config.update(load_config_file(opts.config))
     with tempfile.TemporaryDirectory(prefix=f"mlc-{opts.dataset}-") as tmp:
         result = run(opts.dataset, config, Path(tmp))
-    machine = machine_description()
+    result.update(machine=machine_description(), command="python benchmarks/quality.py " + " ".join(sys.argv[1:]))
     if opts.json:
         Path(opts.json).write_text(json.dumps(result, indent=2))
-    table = markdown(result, "python benchmarks/quality.py " + " ".join(sys.argv[1:]), machine)
+    publish(result, opts)
+
+
+def publish(result: dict, opts: argparse.Namespace) -> None:
+    """Print the run's table and write it into RESULTS.md's section (unless --no-results)."""
+    table = markdown(result, result["command"], result["machine"])
     print(table)
     if not opts.no_results:
         from results import update_section
 
-        title = {"xed": "XED English and Finnish", "goemotions": "GoEmotions"}[opts.dataset]
-        update_section(opts.dataset, f"## {title} on test (`benchmarks/quality.py`)\n\n{table}")
+        title = {"xed": "XED English and Finnish", "goemotions": "GoEmotions"}[result["dataset"]]
+        update_section(result["dataset"], f"## {title} on test (`benchmarks/quality.py`)\n\n{table}")
 
 
 if __name__ == "__main__":
