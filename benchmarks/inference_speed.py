@@ -5,15 +5,16 @@ Same bundle (default: the demo bundle, the embedded multilingual-e5-small fine-t
   pipeline   pipeline("text-classification", model=BUNDLE, trust_remote_code=True, top_k=None,
              function_to_apply="sigmoid", truncation=True) with its default batch_size (1) and with --batch-size
   mlc        Classifier.predict_proba (length-sorted batches of --batch-size with dynamic padding)
-and single-text latency (p50, p95) of each over --latency-texts texts. Scores are checked to agree. Usage:
-  python benchmarks/inference_speed.py [--bundle DIR] [--per-language 100] [--batch-size 32]
+and single-text latency (p50, p95) of each over --latency-texts texts. mlc runs at each of --precision (fp32, and
+auto: bf16 where the bundle was tuned in bf16 and the CPU has bf16 instructions); its fp32 scores are checked to
+agree with the pipeline's, the others are reported as their distance from fp32 (scores and decisions). Usage:
+  python benchmarks/inference_speed.py [--bundle DIR] [--per-language 100] [--batch-size 32] [--precision fp32,auto]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
 import random
 import sys
 import time
@@ -26,17 +27,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import cpu_description  # noqa: E402
+
 from mlc import Classifier  # noqa: E402
 from mlc.data.readers import read_table  # noqa: E402
 
 
-def brighter_texts(folder: Path, per_language: int, seed: int) -> list[str]:
+def brighter_texts(folder: Path, per_language: int, seed: int) -> tuple[list[str], list[str]]:
+    """(texts, their languages): --per-language random rows of each language's file."""
     rng = random.Random(seed)
-    texts = []
+    texts, languages = [], []
     for path in sorted(folder.glob("*.csv")):
         rows = [str(r["text"]) for r in read_table(path, header=True).rows]
-        texts += rng.sample(rows, min(per_language, len(rows))) if per_language else rows
-    return texts
+        chosen = rng.sample(rows, min(per_language, len(rows))) if per_language else rows
+        texts += chosen
+        languages += [path.stem] * len(chosen)
+    return texts, languages
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:
@@ -60,14 +66,19 @@ def main() -> None:
     parser.add_argument("--latency-texts", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (both methods run on it)")
+    parser.add_argument("--precision", default="fp32,auto",
+                        help="mlc's scoring precisions to measure, comma-separated (fp32 is always measured: the "
+                             "pipeline's scores are checked against it)")
     parser.add_argument("--no-results", action="store_true", help="do not update benchmarks/RESULTS.md")
     opts = parser.parse_args()
     from transformers import pipeline
     from transformers.utils import logging
 
     logging.disable_progress_bar()
-    texts = brighter_texts(Path(opts.data), opts.per_language, opts.seed)
-    clf = Classifier.load(opts.bundle, device=opts.device)
+    texts, languages = brighter_texts(Path(opts.data), opts.per_language, opts.seed)
+    asked = ["fp32"] + [p for p in opts.precision.split(",") if p != "fp32"]
+    runs = {p: Classifier.load(opts.bundle, device=opts.device, precision=p) for p in asked}
+    clf = runs["fp32"]
     pipe = pipeline("text-classification", model=str(clf.path), trust_remote_code=True, top_k=None,
                     function_to_apply="sigmoid", device=clf.device)
     call = {"truncation": True, "max_length": clf.max_length}
@@ -76,27 +87,33 @@ def main() -> None:
         out = pipe(texts, batch_size=batch_size, **call)
         return np.array([[{d["label"]: d["score"] for d in row}[label] for label in clf.labels] for row in out])
 
-    clf.predict_proba(texts[:64], batch_size=opts.batch_size)  # warm-up
-    pipe(texts[:8], **call)
-    mlc_s, mlc_probs = timed(clf.predict_proba, texts, batch_size=opts.batch_size)
+    pipe(texts[:8], **call)  # warm-up
     pipe_batched_s, pipe_batched = timed(pipe_scores, opts.batch_size)
     pipe_default_s, pipe_default = timed(pipe_scores, 1)
-    agree = float(max(np.abs(mlc_probs - pipe_batched).max(), np.abs(mlc_probs - pipe_default).max()))
     sample = random.Random(opts.seed).sample(texts, min(opts.latency_texts, len(texts)))
-    lat_mlc = latencies(lambda t: clf.predict_proba([t]), sample)
-    lat_pipe = latencies(lambda t: pipe(t, **call), sample)
     n = len(texts)
+    mlc = {}
+    for name, model in runs.items():
+        model.predict_proba(texts[:64], batch_size=opts.batch_size)  # warm-up
+        seconds, probs = timed(model.predict_proba, texts, batch_size=opts.batch_size, ngrams=False)
+        mlc[name] = {"precision": model.precision, "seconds": seconds, "probs": probs,
+                     "latency": latencies(lambda t, m=model: m.predict_proba([t], ngrams=False), sample)}
+    reference = mlc["fp32"]["probs"]
+    agree = float(max(np.abs(reference - pipe_batched).max(), np.abs(reference - pipe_default).max()))
+    decided = clf.decide(reference, None, languages)
+    for row in mlc.values():  # how far each precision moves the scores and the decisions from fp32's
+        row["max_abs_difference_from_fp32"] = float(np.abs(row["probs"] - reference).max())
+        row["decisions_changed"] = int((clf.decide(row["probs"], None, languages) != decided).sum())
+    lat_pipe = latencies(lambda t: pipe(t, **call), sample)
     on_gpu = clf.device.type == "cuda"
-    machine = (torch.cuda.get_device_name(clf.device) if on_gpu
-               else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
-    result = {"machine": machine, "device": str(clf.device),
-              "torch": torch.__version__, "bundle": str(clf.path), "texts": n, "batch_size": opts.batch_size,
-              "max_length": clf.max_length,
-              "mlc_texts_per_second": n / mlc_s, "pipeline_batched_texts_per_second": n / pipe_batched_s,
+    machine = torch.cuda.get_device_name(clf.device) if on_gpu else cpu_description()
+    result = {"machine": machine, "device": str(clf.device), "torch": torch.__version__, "bundle": str(clf.path),
+              "texts": n, "batch_size": opts.batch_size, "max_length": clf.max_length,
+              "pipeline_batched_texts_per_second": n / pipe_batched_s,
               "pipeline_default_texts_per_second": n / pipe_default_s,
-              "speedup_vs_pipeline_batched": pipe_batched_s / mlc_s,
-              "speedup_vs_pipeline_default": pipe_default_s / mlc_s,
-              "max_abs_score_difference": agree, "latency_mlc": lat_mlc, "latency_pipeline": lat_pipe}
+              "mlc": {name: {k: v for k, v in row.items() if k != "probs"} | {"texts_per_second": n / row["seconds"]}
+                      for name, row in mlc.items()},
+              "pipeline_vs_mlc_fp32_max_abs_difference": agree, "latency_pipeline": lat_pipe}
     print(json.dumps(result, indent=2))
     if agree > 1e-3:
         sys.exit(f"scores disagree by {agree}: the comparison is invalid")
@@ -104,24 +121,35 @@ def main() -> None:
         from results import update_section
 
         command = (f"python benchmarks/inference_speed.py --bundle {opts.bundle} --per-language {opts.per_language} "
-                   f"--batch-size {opts.batch_size} --latency-texts {opts.latency_texts} --device {opts.device}")
+                   f"--batch-size {opts.batch_size} --latency-texts {opts.latency_texts} --device {opts.device} "
+                   f"--precision {opts.precision}")
+        rows = [f"| `pipeline(...)` default batch_size 1 | fp32 | {n / pipe_default_s:.1f} | 1.00x | "
+                f"{pipe_batched_s / pipe_default_s:.2f}x | {lat_pipe['p50_ms']:.1f} / {lat_pipe['p95_ms']:.1f} | "
+                "(checked against mlc fp32) |",
+                f"| `pipeline(..., batch_size={opts.batch_size})` | fp32 | {n / pipe_batched_s:.1f} | "
+                f"{pipe_default_s / pipe_batched_s:.2f}x | 1.00x | | |"]
+        for name, row in mlc.items():
+            rows.append(f"| `Classifier.load(..., precision=\"{name}\").predict_proba(batch_size={opts.batch_size})` | "
+                        f"{row['precision']} | {n / row['seconds']:.1f} | {pipe_default_s / row['seconds']:.2f}x | "
+                        f"{pipe_batched_s / row['seconds']:.2f}x | {row['latency']['p50_ms']:.1f} / "
+                        f"{row['latency']['p95_ms']:.1f} | {row['max_abs_difference_from_fp32']:.1e}; "
+                        f"{row['decisions_changed']} of {reference.size} |")
+        table = "\n".join(rows)
         update_section("inference_speed_gpu" if on_gpu else "inference_speed",
                        f"""## Inference throughput and latency on {'a GPU' if on_gpu else 'CPU'} (`benchmarks/inference_speed.py`)
 
 `{command}`
 
-Machine: {result['machine']}, torch {result['torch']}. {n} BRIGHTER dev texts ({opts.per_language or 'all'} per language,
-28 languages), bundle max_length {clf.max_length}, the embedded multilingual-e5-small. The two agree on every score to
-{agree:.1e}.
+Machine: {machine}, torch {result['torch']}. {n} BRIGHTER dev texts ({opts.per_language or 'all'} per language,
+28 languages), bundle max_length {clf.max_length}, the embedded multilingual-e5-small, encoder scores (no n-gram
+blend, as the pipeline scores). The pipeline and mlc in fp32 agree on every score to {agree:.1e}. Ratios are the
+row's texts/s over the pipeline's; latency is one text at a time over {len(sample)} texts; the last column is the
+largest score difference from mlc's fp32 scores, and how many of the {n} x {len(clf.labels)} decisions at the
+bundle's thresholds differ from fp32's.
 
-| method | texts/s | ratio (mlc / method) |
-|---|---|---|
-| `pipeline(...)` default batch_size 1 | {n / pipe_default_s:.1f} | {pipe_default_s / mlc_s:.2f}x |
-| `pipeline(..., batch_size={opts.batch_size})` | {n / pipe_batched_s:.1f} | {pipe_batched_s / mlc_s:.2f}x |
-| `Classifier.predict_proba(batch_size={opts.batch_size})` | {n / mlc_s:.1f} | 1.00x |
-
-Single-text latency over {len(sample)} texts: mlc p50 {lat_mlc['p50_ms']:.1f} ms, p95 {lat_mlc['p95_ms']:.1f} ms;
-pipeline p50 {lat_pipe['p50_ms']:.1f} ms, p95 {lat_pipe['p95_ms']:.1f} ms.
+| method | precision | texts/s | x pipeline, batch 1 | x pipeline, batch {opts.batch_size} | latency p50 / p95 ms | against fp32 |
+|---|---|---|---|---|---|---|
+{table}
 """)
 
 

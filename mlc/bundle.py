@@ -5,8 +5,8 @@
     modeling_mlc.py                    a copy of mlc/modeling.py, so transformers loads the bundle without mlc
     tokenizer files                    save_pretrained
     mlc.json                           labels, per-language label sets, pooling, problem, max_length
-    thresholds.json                    a threshold per label, per language and label (per-language-f1), and a
-                                       global fallback
+    thresholds.json                    a threshold per label, per language and label (per-language-f1), a global
+                                       fallback, and the precision of the scores they were tuned on
     ngrams/                            the n-gram model blended into the scores (mlc.ngrams), unless turned off
     evaluation/                        the validation report: metrics.json, report.md, plots/*.png
     metrics.json                       validation metrics per stage and language
@@ -53,8 +53,9 @@ def save_bundle(result, trainer, output: str | os.PathLike, log_path: Path | Non
         shutil.copyfile(Path(modeling.__file__), tmp / MODELING_FILE)
         result.tokenizer.save_pretrained(tmp)
 
+        # scores_precision: what the thresholds' scores were computed in (inference follows it, see mlc.precision).
         thresholds = {"default": DEFAULT_THRESHOLD, "per_label": dict.fromkeys(data.labels, DEFAULT_THRESHOLD),
-                      "source": "default 0.5"}
+                      "source": "default 0.5", "scores_precision": result.precision}
         if "validation" in data.splits:
             rows = align(data, ["validation"], data.labels, "validation")
             probs = _scores(trainer, result, "validation", rows)

@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .inference import Classifier
     from .report import markdown_report, text_report
 
-    classifier = Classifier.load(args.model, args.device, args.cache_dir)
+    classifier = Classifier.load(args.model, args.device, args.cache_dir, args.precision)
     evaluation = evaluate(args, classifier)
     if args.tune_thresholds:
         before = evaluation
@@ -35,7 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("mlc: the tuned thresholds were not saved: the demo bundle is rebuilt from its recipe",
                   file=sys.stderr)
         else:
-            save_thresholds(classifier.path, evaluation.tuned, evaluation.metrics["thresholds_source"])
+            save_thresholds(classifier.path, evaluation.tuned, evaluation.metrics["thresholds_source"],
+                            classifier.precision)
             print(f"mlc: wrote the tuned thresholds into {classifier.path}/thresholds.json (the previous ones are in "
                   "thresholds.previous.json)", file=sys.stderr)
     if args.output:

@@ -146,7 +146,7 @@ def compute_metrics(labels: list[str], problem: str, data: EvaluationData, probs
 def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evaluation:
     """Score `args.model` on `args.data` (Python API of `python -m mlc.evaluate`, without writing files)."""
     args.validate_inference()
-    classifier = classifier or Classifier.load(args.model, args.device, args.cache_dir)
+    classifier = classifier or Classifier.load(args.model, args.device, args.cache_dir, args.precision)
     data = load_evaluation_data(args, classifier.labels)
     if not data.ids:
         raise DataError(f"the {data.split} split has no rows", path=args.data)
@@ -162,7 +162,8 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
     pred = classifier.decide(probs, thresholds, data.languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,
                               args.seed)
-    metrics.update(model=str(classifier.path), thresholds_source=args.thresholds, seen_in_bundle=seen)
+    metrics.update(model=str(classifier.path), thresholds_source=args.thresholds, seen_in_bundle=seen,
+                   precision=classifier.precision)
     return Evaluation(metrics, probs, pred, thresholds, data, classifier.labels)
 
 
@@ -188,22 +189,22 @@ def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> 
     metrics = compute_metrics(classifier.labels, classifier.problem, data, evaluation.probs, pred, tuned,
                               args.bootstrap, args.seed)
     metrics.update(model=str(classifier.path), thresholds_source=f"tuned ({args.tune_objective}) on {data.split}",
-                   seen_in_bundle=evaluation.metrics.get("seen_in_bundle"))
+                   seen_in_bundle=evaluation.metrics.get("seen_in_bundle"), precision=classifier.precision)
     payload = threshold_payload(classifier.labels, shared, per_language, classifier.language_labels)
     return Evaluation(metrics, evaluation.probs, pred, tuned, data, classifier.labels, payload), \
         [classifier.labels[j] for j in missed]
 
 
-def save_thresholds(bundle: Path, tuned: dict[str, Any], source: str) -> None:
-    """Replace the bundle's thresholds.json with `tuned` (Evaluation.tuned) atomically (the old one is kept as
-    thresholds.previous.json)."""
+def save_thresholds(bundle: Path, tuned: dict[str, Any], source: str, precision: str) -> None:
+    """Replace the bundle's thresholds.json with `tuned` (Evaluation.tuned, from scores computed in `precision`)
+    atomically (the old one is kept as thresholds.previous.json)."""
     from .bundle import THRESHOLDS_FILE
 
     path = bundle / THRESHOLDS_FILE
     old = json.loads(path.read_text("utf-8"))
     with atomic_file(bundle / "thresholds.previous.json", encoding="utf-8") as handle:
         json.dump(old, handle, indent=2, ensure_ascii=False)
-    payload = {"default": old.get("default", 0.5), **tuned, "source": source}
+    payload = {"default": old.get("default", 0.5), **tuned, "source": source, "scores_precision": precision}
     with atomic_file(path, encoding="utf-8") as handle:
         json.dump(payload, handle, indent=2, ensure_ascii=False)
 

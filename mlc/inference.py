@@ -29,8 +29,14 @@ class Classifier:
     """A loaded bundle: model, tokenizer, labels and tuned thresholds."""
 
     def __init__(self, model, tokenizer, info: dict[str, Any], device: torch.device, path: Path | None = None,
-                 ngrams=None):
+                 ngrams=None, precision: str = "auto"):
+        from .precision import PRECISIONS, scoring_dtype
+
+        if precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.model, self.tokenizer, self.info, self.device, self.path = model, tokenizer, info, device, path
+        # The autocast dtype of scoring (None: fp32); auto follows the bundle's scores_precision (mlc.precision).
+        self.amp_dtype = scoring_dtype(precision, device, info["thresholds"].get("scores_precision"))
         self.ngrams = ngrams  # mlc.ngrams.NgramModel or None
         self.labels: list[str] = list(info["labels"])
         self.problem: str = info.get("problem", "multi_label")
@@ -46,9 +52,11 @@ class Classifier:
 
     @classmethod
     def load(cls, path: str | os.PathLike = "default", device: str = "auto",
-             cache_dir: str | os.PathLike | None = None) -> Classifier:
+             cache_dir: str | os.PathLike | None = None, precision: str = "auto") -> Classifier:
         """Load a bundle folder written by `python -m mlc.train`, or "default" for the demo bundle (fine-tuned
-        from the embedded model on examples/support_tickets.csv, built and cached on first use)."""
+        from the embedded model on examples/support_tickets.csv, built and cached on first use). `precision`:
+        auto (the precision the bundle's thresholds were tuned in, where this device has instructions for it,
+        else fp32), fp32, bf16 or fp16 (autocast)."""
         from .bundle import load_bundle_model
         from .ngrams import NgramModel
         from .trainer import pick_device
@@ -64,7 +72,7 @@ class Classifier:
                                  "--output DIR, or use 'default')")
         model, tokenizer, info = load_bundle_model(folder)
         target = pick_device(device)
-        return cls(model.to(target), tokenizer, info, target, folder, NgramModel.load(folder))
+        return cls(model.to(target), tokenizer, info, target, folder, NgramModel.load(folder), precision)
 
     # ---- scores -----------------------------------------------------------------------------------------------
 
@@ -124,7 +132,8 @@ class Classifier:
         for start in starts:
             rows = order[start : start + batch_size]
             batch = self.tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt")
-            logits = self.model(**{k: v.to(self.device) for k, v in batch.items()}).logits.float()
+            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+                logits = self.model(**{k: v.to(self.device) for k, v in batch.items()}).logits.float()
             probs = torch.softmax(logits, -1) if self.problem == "single_label" else torch.sigmoid(logits)
             out[rows] = probs.cpu().numpy()
         return out
@@ -200,4 +209,12 @@ class Classifier:
         return results
 
     def __repr__(self) -> str:
-        return f"Classifier({str(self.path)!r}, {len(self.labels)} labels, {self.problem}, device={self.device})"
+        return (f"Classifier({str(self.path)!r}, {len(self.labels)} labels, {self.problem}, device={self.device}, "
+                f"precision={self.precision})")
+
+    @property
+    def precision(self) -> str:
+        """The precision scores are computed in: fp32, bf16 or fp16."""
+        from .precision import precision_name
+
+        return precision_name(self.amp_dtype)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .data.args import DataArgs, _opt
 from .errors import ConfigError
 from .inference import AGGREGATIONS, LONG_TEXT_MODES
+from .precision import PRECISIONS
 
 SPLITS = ("auto", "train", "validation", "test", "all")
 TUNE_OBJECTIVES = ("f1", "shrunk-f1", "global-f1", "language-macro-f1", "per-language-f1", "precision", "recall")
@@ -20,6 +21,8 @@ class InferenceArgs:
     cache_dir: str | None = _opt(None, "Cache of the default model and demo bundle (default $MLC_CACHE_DIR or "
                                        "~/.cache/mlc).")
     device: str = _opt("auto", "auto, cpu, cuda, or cuda:N.")
+    precision: str = _opt("auto", "auto (the precision the bundle's thresholds were tuned in, where this device has "
+                                  "instructions for it, else fp32), fp32, bf16 or fp16 (autocast).", choices=PRECISIONS)
     batch_size: int = _opt(32, "Texts per forward pass (texts are sorted by length and padded per batch).")
     long_text: str = _opt("truncate", "Texts over the bundle's max_length: truncate, or window (score overlapping "
                                       "windows and merge them per label).", choices=LONG_TEXT_MODES)

@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .inference import Classifier
 
     records, texts, languages, columns = read_inputs(args)
-    classifier = Classifier.load(args.model, args.device, args.cache_dir)
+    classifier = Classifier.load(args.model, args.device, args.cache_dir, args.precision)
     thresholds = read_thresholds(args.thresholds, classifier)
     results, empty = predict_texts(classifier, texts, languages, thresholds, batch_size=args.batch_size,
                                    long_text=args.long_text, stride=args.stride, aggregate=args.aggregate,

@@ -23,6 +23,7 @@ from .errors import ConfigError, MlcError
 from .losses import multilabel_loss, positive_weights, single_label_loss
 from .metrics import language_f1
 from .modeling import MlcForSequenceClassification
+from .precision import autocast_dtype, is_native, precision_name
 from .sampling import epoch_indices, language_weights, length_grouped_batches, rare_label_weights
 from .training_args import TrainArgs
 
@@ -103,33 +104,6 @@ def pick_device(spec: str) -> torch.device:
                           "(hint: launch at most one process per GPU, or share one GPU with --device cuda:0 "
                           "--ddp-backend gloo)")
     return device
-
-
-def cpu_has_native_bf16() -> bool:
-    """Whether this CPU has bf16 matrix instructions (AVX512-BF16 or AMX). Without them torch emulates bf16, which
-    ran 6 to 40 times slower than fp32; with them a training step of the embedded model ran 2.45 times as fast
-    (benchmarks/RESULTS.md, section `train_speed`)."""
-    try:  # private helpers of torch.cpu (torch 2.1+); treat their absence as no support
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except AttributeError:
-        return False
-
-
-def precision_name(dtype: torch.dtype | None) -> str:
-    """What an autocast dtype (None: plain fp32) is called in options, logs and metrics.json."""
-    return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
-
-
-def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype, or None for plain fp32. `auto`: bf16 on GPUs that support it (else fp16), and on CPUs
-    with bf16 instructions; fp32 on other CPUs."""
-    if precision == "fp32":
-        return None
-    if precision == "auto" and device.type == "cpu":
-        return torch.bfloat16 if cpu_has_native_bf16() else None
-    if precision == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
 
 
 def stages_for(args: TrainArgs, data: MultiLabelData) -> list[Stage]:
@@ -276,9 +250,9 @@ class Trainer:
         where = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "CPU"
         self._say(f"mlc: device {self.device} ({where}), precision {precision}"
                   f"{' autocast, loss in fp32' if self.amp_dtype else ''}")
-        if self.device.type == "cpu" and self.amp_dtype == torch.bfloat16 and not cpu_has_native_bf16():
-            self._say("mlc: warning: this CPU has no bf16 instructions, so bf16 is emulated and slower than fp32 "
-                      "(hint: --precision fp32, or auto)")
+        if self.device.type == "cpu" and not is_native(self.amp_dtype, self.device):
+            self._say(f"mlc: warning: this CPU has no {precision} instructions, so {precision} is emulated and slower "
+                      "than fp32 (hint: --precision fp32, or auto)")
         result = TrainResult(model, tokenizer, data, truncated=truncated, processes=self.world.size,
                              device=f"{self.device} ({where})", precision=precision)
         started, seen = time.perf_counter(), 0

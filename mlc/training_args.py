@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .data.args import DataArgs, _opt
 from .errors import ConfigError
+from .precision import PRECISIONS
 
 SCHEDULES = ("per-language-then-joint", "joint", "per-language")
 POOLINGS = ("mean", "cls", "cls-last4")
@@ -85,7 +86,7 @@ class TrainArgs(DataArgs):
     device: str = _opt("auto", "auto, cpu, cuda, or cuda:N.")
     precision: str = _opt("auto", "auto (bf16 on GPUs that support it, else fp16 on GPU; on CPU bf16 where it has "
                                   "bf16 instructions (AVX512-BF16, AMX), else fp32), fp32, bf16 or fp16 (autocast; the "
-                                  "loss stays fp32).", choices=("auto", "fp32", "bf16", "fp16"))
+                                  "loss stays fp32).", choices=PRECISIONS)
     ddp_backend: str = _opt("auto", "Process-group backend under torchrun/accelerate: auto (nccl on GPUs, gloo on "
                                     "CPU), nccl, or gloo (e.g. several processes sharing one GPU).",
                             choices=("auto", "nccl", "gloo"))

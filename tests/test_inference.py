@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -96,3 +97,46 @@ def test_bad_calls_are_clear(classifier, tmp_path):
     (tmp_path / "plain").mkdir()
     with pytest.raises(ModelError, match="not an mlc bundle"):
         Classifier.load(tmp_path / "plain")
+
+
+@pytest.mark.parametrize(("tuned", "native", "asked", "expected"), [
+    ("bf16", True, "auto", "bf16"), ("bf16", False, "auto", "fp32"), ("fp32", True, "auto", "fp32"),
+    (None, True, "auto", "fp32"), ("fp32", False, "bf16", "bf16"), ("bf16", True, "fp32", "fp32")])
+def test_precision_auto_scores_in_the_precision_the_thresholds_were_tuned_in(tiny_bundle, tmp_path, monkeypatch,
+                                                                             tuned, native, asked, expected):
+    """auto: the bundle's scores_precision where the CPU has instructions for it, else fp32 (None: an older bundle
+    that does not record it); an explicit precision wins."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    saved = json.loads((bundle / "thresholds.json").read_text("utf-8"))
+    saved.pop("scores_precision")
+    if tuned:
+        saved["scores_precision"] = tuned
+    (bundle / "thresholds.json").write_text(json.dumps(saved), "utf-8")
+    monkeypatch.setattr("mlc.precision.cpu_has_native_bf16", lambda: native)
+    clf = Classifier.load(bundle, device="cpu", precision=asked)
+    assert clf.precision == expected and f"precision={expected}" in repr(clf)
+    fp32 = Classifier.load(bundle, device="cpu", precision="fp32").predict_proba(TEXTS, ngrams=False)
+    gap = np.abs(clf.predict_proba(TEXTS, ngrams=False) - fp32).max()
+    assert (0 < gap < 0.05) if expected == "bf16" else gap == 0
+
+
+def test_a_bundle_scores_as_when_its_thresholds_were_tuned(tiny_model_dir, tmp_path, monkeypatch):
+    """Trained in bf16, the bundle records it, and auto scores its validation rows as the trainer did when it tuned
+    the thresholds on them; fp32 scoring would not."""
+    from mlc.trainer import Trainer, train
+    from mlc.training_args import TrainArgs
+
+    monkeypatch.setattr("mlc.precision.cpu_has_native_bf16", lambda: True)
+    args = TrainArgs(data="examples/support_tickets.csv", model=str(tiny_model_dir), output=str(tmp_path / "b"),
+                     schedule="joint", max_steps=8, batch_size=8, max_length=32, learning_rate=1e-3,
+                     precision="bf16", device="cpu")
+    result = train(args)
+    assert json.loads((tmp_path / "b" / "thresholds.json").read_text("utf-8"))["scores_precision"] == "bf16"
+    tuned_on = Trainer(args, result.data).predict_proba(result.model, result.tokenizer, "validation")
+    texts = list(result.data["validation"]["text"])
+    clf = Classifier.load(tmp_path / "b", device="cpu")
+    assert clf.precision == "bf16"
+    assert np.abs(clf.predict_proba(texts, ngrams=False) - tuned_on).max() < 1e-5
+    fp32 = Classifier.load(tmp_path / "b", device="cpu", precision="fp32")
+    assert np.abs(fp32.predict_proba(texts, ngrams=False) - tuned_on).max() > 1e-4

@@ -165,7 +165,7 @@ def test_nan_loss_stops_with_the_step_named(tiny_model_dir, tmp_path):
                                                               (False, "bf16", "bf16"), (True, "fp32", "fp32")])
 def test_cpu_precision_auto_is_bf16_only_where_the_cpu_has_bf16_instructions(tiny_model_dir, tmp_path, monkeypatch,
                                                                              capsys, native, precision, expected):
-    monkeypatch.setattr("mlc.trainer.cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr("mlc.precision.cpu_has_native_bf16", lambda: native)
     result = Trainer(tiny_args(tiny_model_dir, tmp_path, schedule="joint", device="cpu", precision=precision,
                                max_steps=2)).train()
     assert result.precision == expected

@@ -1,0 +1,57 @@
+"""Numeric precision of training and scoring: which autocast dtype an option means on a device.
+
+Training (`autocast_dtype`): `auto` is bf16 on GPUs that support it (else fp16), bf16 on CPUs with bf16 instructions,
+fp32 on other CPUs. Scoring (`scoring_dtype`): `auto` is the precision the bundle's thresholds were tuned under
+(recorded in bundle.json as `scores_precision`) where this device runs it natively, else fp32, so that a bundle
+scores as it did when its thresholds were chosen and a CPU never emulates bf16.
+"""
+
+from __future__ import annotations
+
+import torch
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU has bf16 matrix instructions (AVX512-BF16 or AMX). Without them torch emulates bf16, which
+    ran 6 to 40 times slower than fp32; with them a training step of the embedded model ran 2.45 times as fast
+    (benchmarks/RESULTS.md, section `train_speed`)."""
+    try:  # private helpers of torch.cpu (torch 2.1+); treat their absence as no support
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:
+        return False
+
+
+def precision_name(dtype: torch.dtype | None) -> str:
+    """What an autocast dtype (None: plain fp32) is called in options, logs, metrics.json and bundle.json."""
+    return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
+
+
+def is_native(dtype: torch.dtype | None, device: torch.device) -> bool:
+    """Whether `device` computes in `dtype` with its own instructions (fp32 always does)."""
+    if dtype is None:
+        return True
+    if device.type == "cpu":
+        return dtype == torch.bfloat16 and cpu_has_native_bf16()
+    return dtype == torch.float16 or torch.cuda.is_bf16_supported()
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The training autocast dtype, or None for plain fp32. `auto`: bf16 on GPUs that support it (else fp16), and
+    on CPUs with bf16 instructions; fp32 on other CPUs."""
+    if precision == "auto" and device.type == "cpu":
+        return torch.bfloat16 if cpu_has_native_bf16() else None
+    if precision == "auto":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return _DTYPES[precision]
+
+
+def scoring_dtype(precision: str, device: torch.device, tuned: str | None) -> torch.dtype | None:
+    """The inference autocast dtype. `auto`: `tuned` (the precision the bundle's thresholds were tuned under; None
+    for bundles that do not record it, scored in fp32) where `device` runs it natively, else fp32."""
+    if precision != "auto":
+        return _DTYPES[precision]
+    dtype = _DTYPES.get(tuned or "fp32")
+    return dtype if is_native(dtype, device) else None
