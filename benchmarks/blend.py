@@ -7,6 +7,7 @@ dev per language (BRIGHTER's macro-F1). w = 0 is the encoder alone, w = 1 the n-
 mlc's objectives, and one threshold per language (one value for all labels). Usage:
 
   python benchmarks/blend.py /tmp/runs/brighter-all-joint.npz
+  python benchmarks/blend.py /tmp/runs/seed42-joint.npz /tmp/runs/seed7-seed7.npz   # a 2-seed ensemble
 """
 
 from __future__ import annotations
@@ -52,8 +53,17 @@ def thresholds_for(rule: str, probs, truth, mask, languages, dev_languages, stre
     return tune_thresholds_for(probs, truth, mask, rule, languages=languages)[0]
 
 
-def study(npz: Path, seed: int, validation_size: float, weight_detail: float) -> dict:
-    z = np.load(npz, allow_pickle=False)
+def study(npzs: list[Path], seed: int, validation_size: float, weight_detail: float) -> dict:
+    """Several npz files (runs over the same rows, e.g. seeds with one split_seed): their encoder scores are averaged,
+    an ensemble, and each run alone is also scored at `weight_detail` with per-language-f1 thresholds."""
+    runs = [np.load(npz, allow_pickle=False) for npz in npzs]
+    z, npz = runs[0], npzs[0]
+    for other, path in zip(runs[1:], npzs[1:]):
+        if not all(np.array_equal(z[key], other[key]) for key in ("val_truth", "dev_truth", "val_languages",
+                                                                   "dev_languages", "labels")):
+            sys.exit(f"{path}: its rows or labels differ from {npz}'s (hint: runs to average need one split_seed)")
+    encoder_val = np.mean([run["val_probs"] for run in runs], axis=0)
+    encoder_dev = np.mean([run["dev_probs"] for run in runs], axis=0)
     languages = sorted(set(z["dev_languages"]))
     labels = [str(label) for label in z["labels"]]
     with tempfile.TemporaryDirectory(prefix="mlc-blend-") as tmp:
@@ -77,15 +87,18 @@ def study(npz: Path, seed: int, validation_size: float, weight_detail: float) ->
     dev_languages, val_languages = np.asarray(dev.languages), np.asarray(val.languages)
     results = {}
     for weight in WEIGHTS:
-        blended_val, blended_dev = mix(z["val_probs"], ngram_val, weight), mix(z["dev_probs"], ngram_dev, weight)
+        blended_val, blended_dev = mix(encoder_val, ngram_val, weight), mix(encoder_dev, ngram_dev, weight)
         if weight == 1.0:  # the n-gram model alone: no encoder score to fall back on
             blended_val, blended_dev = np.nan_to_num(ngram_val), np.nan_to_num(ngram_dev)
         for rule in RULES:
             thr = thresholds_for(rule, blended_val, val.truth, val.mask, val_languages, dev_languages)
             results[(weight, rule)] = per_language((blended_dev >= thr).astype(int), dev.truth, dev.mask,
                                                    dev_languages)
-    blended_val = mix(z["val_probs"], ngram_val, weight_detail)
-    blended_dev = mix(z["dev_probs"], ngram_dev, weight_detail)
+    alone = [per_language((mix(run["dev_probs"], ngram_dev, weight_detail) >= thresholds_for(
+        "per-language-f1", mix(run["val_probs"], ngram_val, weight_detail), val.truth, val.mask, val_languages,
+        dev_languages)).astype(int), dev.truth, dev.mask, dev_languages) for run in runs] if len(runs) > 1 else []
+    blended_val = mix(encoder_val, ngram_val, weight_detail)
+    blended_dev = mix(encoder_dev, ngram_dev, weight_detail)
     strengths = {k: per_language((blended_dev >= thresholds_for("per-language-f1", blended_val, val.truth, val.mask,
                                                                 val_languages, dev_languages, k)).astype(int),
                                  dev.truth, dev.mask, dev_languages) for k in STRENGTHS}
@@ -98,7 +111,8 @@ def study(npz: Path, seed: int, validation_size: float, weight_detail: float) ->
                                         dev.mask[rows])
                  for lang in languages for rows in [dev_languages == lang]}
     return {"languages": languages, "results": results, "fit_seconds": fit_seconds, "train_rows": len(train.texts),
-            "strengths": strengths, "bootstrap": bootstrap, "weight": weight_detail}
+            "strengths": strengths, "bootstrap": bootstrap, "weight": weight_detail, "runs": alone,
+            "npz": [str(path) for path in npzs]}
 
 
 def markdown(found: dict, command: str, default: tuple[float, str]) -> str:
@@ -115,7 +129,11 @@ def markdown(found: dict, command: str, default: tuple[float, str]) -> str:
              "encoder alone; w = 1: the n-gram model alone (the TF-IDF baseline). Published means over the same "
              f"{len(published)} languages (test): LaBSE {mean(PUBLISHED[x][0] for x in published):.1f}, RemBERT "
              f"{mean(PUBLISHED[x][1] for x in published):.1f}, best of 5 per language "
-             f"{mean(PUBLISHED[x][2] for x in published):.1f}.", "",
+             f"{mean(PUBLISHED[x][2] for x in published):.1f}."
+             + (f" The encoder's scores are the mean of {len(found['runs'])} runs (an ensemble); each run alone at "
+                f"w = {found['weight']:g} with per-language-f1 thresholds: " + ", ".join(
+                    f"{Path(name).name} {avg(res, published):.1f} ({avg(res, languages):.1f})"
+                    for name, res in zip(found["npz"], found["runs"])) + "." if found["runs"] else ""), "",
              "| n-gram weight w | " + " | ".join(f"thr {rule}" for rule in rules) + " |",
              "|---|" + "---|" * len(rules)]
     for weight in sorted({w for w, _ in results}):
@@ -157,7 +175,8 @@ def markdown(found: dict, command: str, default: tuple[float, str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("npz", help="FILE-<variant>.npz written by benchmarks/brighter.py --json FILE")
+    parser.add_argument("npz", nargs="+", help="FILE-<variant>.npz written by benchmarks/brighter.py --json FILE; "
+                        "several (runs over the same rows): their encoder scores are averaged, an ensemble")
     parser.add_argument("--seed", type=int, default=42,
                         help="the split seed of the brighter.py run (its split_seed, else its seed)")
     parser.add_argument("--validation-size", type=float, default=0.1, help="the validation_size of that run")
@@ -168,7 +187,7 @@ def main() -> None:
     opts = parser.parse_args()
     if not BRIGHTER.is_dir():
         sys.exit(f"BRIGHTER not found at {BRIGHTER}")
-    found = study(Path(opts.npz), opts.seed, opts.validation_size, opts.weight)
+    found = study([Path(path) for path in opts.npz], opts.seed, opts.validation_size, opts.weight)
     table = markdown(found, "python benchmarks/blend.py " + " ".join(sys.argv[1:]), (opts.weight, opts.objective))
     print(table)
     if not opts.no_results:
