@@ -12,6 +12,7 @@ A bundle with an n-gram model (mlc.ngrams; the default for multi-label training)
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 
 from .errors import ConfigError, ModelError
+from .precision import PRECISIONS, emulation_warning, precision_name, scoring_dtype
 
 LONG_TEXT_MODES = ("truncate", "window")
 AGGREGATIONS = ("max", "mean")
@@ -30,13 +32,14 @@ class Classifier:
 
     def __init__(self, model, tokenizer, info: dict[str, Any], device: torch.device, path: Path | None = None,
                  ngrams=None, precision: str = "auto"):
-        from .precision import PRECISIONS, scoring_dtype
-
         if precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.model, self.tokenizer, self.info, self.device, self.path = model, tokenizer, info, device, path
         # The autocast dtype of scoring (None: fp32); auto follows the bundle's scores_precision (mlc.precision).
         self.amp_dtype = scoring_dtype(precision, device, info["thresholds"].get("scores_precision"))
+        warning = emulation_warning(self.amp_dtype, device)
+        if warning:
+            print(warning, file=sys.stderr)
         self.ngrams = ngrams  # mlc.ngrams.NgramModel or None
         self.labels: list[str] = list(info["labels"])
         self.problem: str = info.get("problem", "multi_label")
@@ -215,6 +218,4 @@ class Classifier:
     @property
     def precision(self) -> str:
         """The precision scores are computed in: fp32, bf16 or fp16."""
-        from .precision import precision_name
-
         return precision_name(self.amp_dtype)

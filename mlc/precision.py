@@ -2,7 +2,7 @@
 
 Training (`autocast_dtype`): `auto` is bf16 on GPUs that support it (else fp16), bf16 on CPUs with bf16 instructions,
 fp32 on other CPUs. Scoring (`scoring_dtype`): `auto` is the precision the bundle's thresholds were tuned under
-(recorded in bundle.json as `scores_precision`) where this device runs it natively, else fp32, so that a bundle
+(recorded in the bundle's thresholds.json as `scores_precision`) where this device runs it natively, else fp32, so that a bundle
 scores as it did when its thresholds were chosen and a CPU never emulates bf16.
 """
 
@@ -25,7 +25,7 @@ def cpu_has_native_bf16() -> bool:
 
 
 def precision_name(dtype: torch.dtype | None) -> str:
-    """What an autocast dtype (None: plain fp32) is called in options, logs, metrics.json and bundle.json."""
+    """What an autocast dtype (None: plain fp32) is called in options, logs, metrics.json and thresholds.json."""
     return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype]
 
 
@@ -36,6 +36,15 @@ def is_native(dtype: torch.dtype | None, device: torch.device) -> bool:
     if device.type == "cpu":
         return dtype == torch.bfloat16 and cpu_has_native_bf16()
     return dtype == torch.float16 or torch.cuda.is_bf16_supported()
+
+
+def emulation_warning(dtype: torch.dtype | None, device: torch.device) -> str | None:
+    """The warning for a CPU asked to compute in a precision it only emulates (slower than fp32), else None."""
+    if device.type != "cpu" or is_native(dtype, device):
+        return None
+    name = precision_name(dtype)
+    return (f"mlc: warning: this CPU has no {name} instructions, so {name} is emulated and slower than fp32 "
+            "(hint: --precision fp32, or auto)")
 
 
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:

@@ -23,7 +23,7 @@ from .errors import ConfigError, MlcError
 from .losses import multilabel_loss, positive_weights, single_label_loss
 from .metrics import language_f1
 from .modeling import MlcForSequenceClassification
-from .precision import autocast_dtype, is_native, precision_name
+from .precision import autocast_dtype, emulation_warning, precision_name
 from .sampling import epoch_indices, language_weights, length_grouped_batches, rare_label_weights
 from .training_args import TrainArgs
 
@@ -250,9 +250,9 @@ class Trainer:
         where = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "CPU"
         self._say(f"mlc: device {self.device} ({where}), precision {precision}"
                   f"{' autocast, loss in fp32' if self.amp_dtype else ''}")
-        if self.device.type == "cpu" and not is_native(self.amp_dtype, self.device):
-            self._say(f"mlc: warning: this CPU has no {precision} instructions, so {precision} is emulated and slower "
-                      "than fp32 (hint: --precision fp32, or auto)")
+        warning = emulation_warning(self.amp_dtype, self.device)
+        if warning:
+            self._say(warning)
         result = TrainResult(model, tokenizer, data, truncated=truncated, processes=self.world.size,
                              device=f"{self.device} ({where})", precision=precision)
         started, seen = time.perf_counter(), 0

@@ -103,7 +103,7 @@ def test_bad_calls_are_clear(classifier, tmp_path):
     ("bf16", True, "auto", "bf16"), ("bf16", False, "auto", "fp32"), ("fp32", True, "auto", "fp32"),
     (None, True, "auto", "fp32"), ("fp32", False, "bf16", "bf16"), ("bf16", True, "fp32", "fp32")])
 def test_precision_auto_scores_in_the_precision_the_thresholds_were_tuned_in(tiny_bundle, tmp_path, monkeypatch,
-                                                                             tuned, native, asked, expected):
+                                                                             capsys, tuned, native, asked, expected):
     """auto: the bundle's scores_precision where the CPU has instructions for it, else fp32 (None: an older bundle
     that does not record it); an explicit precision wins."""
     bundle = tmp_path / "bundle"
@@ -116,6 +116,8 @@ def test_precision_auto_scores_in_the_precision_the_thresholds_were_tuned_in(tin
     monkeypatch.setattr("mlc.precision.cpu_has_native_bf16", lambda: native)
     clf = Classifier.load(bundle, device="cpu", precision=asked)
     assert clf.precision == expected and f"precision={expected}" in repr(clf)
+    # Only a precision forced onto a CPU that emulates it is warned about (auto never picks one).
+    assert ("bf16 is emulated" in capsys.readouterr().err) == (expected == "bf16" and not native)
     fp32 = Classifier.load(bundle, device="cpu", precision="fp32").predict_proba(TEXTS, ngrams=False)
     gap = np.abs(clf.predict_proba(TEXTS, ngrams=False) - fp32).max()
     assert (0 < gap < 0.05) if expected == "bf16" else gap == 0
