@@ -9,14 +9,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
+import signal
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import ConfigError, MlcError
+from .errors import ConfigError, MlcError, os_error_message
 
 T = TypeVar("T")
 
@@ -77,16 +80,18 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
-    text = path.read_text("utf-8")
     try:
+        text = path.read_text("utf-8")
         if path.suffix.lower() == ".json":
             values = json.loads(text)
         else:
             import yaml
 
             values = yaml.safe_load(text)
-    except Exception as err:
-        raise ConfigError(f"{path}: cannot parse the config file ({err})") from err
+    except OSError as err:
+        raise ConfigError(os_error_message(err, "cannot read")) from None
+    except Exception as err:  # json, yaml and UnicodeDecodeError
+        raise ConfigError(f"{path}: cannot parse the config file ({err})".replace("\n", " ")) from None
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: a config file must map option names to values")
     return {str(k).replace("-", "_"): v for k, v in values.items()}
@@ -106,22 +111,80 @@ def parse_dataclass_cli(cls: type[T], prog: str, description: str, groups: Seque
 def build_args(cls: type[T], namespace: argparse.Namespace, config: str | None = None) -> T:
     """An instance of `cls` from a config file (if any) overridden by the flags given on the command line."""
     values: dict[str, Any] = load_config_file(config) if config else {}
-    values.update({k: v for k, v in vars(namespace).items() if k != "config"})
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(set(values) - names)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ConfigError(f"{config}: unknown option(s) {', '.join(unknown)}")
-    return cls(**{k: v for k, v in values.items() if k in names})
+    hints = typing.get_type_hints(cls)
+    values = {k: _config_value(config, fields[k], hints[k], v) for k, v in values.items()}
+    values.update({k: v for k, v in vars(namespace).items() if k != "config"})
+    return cls(**{k: v for k, v in values.items() if k in fields})
+
+
+def _config_value(config: str | None, f: dataclasses.Field, annotation: Any, value: Any) -> Any:
+    """A config file's value checked against the field's type (and choices), as a flag's would be."""
+    kind, optional = _base_type(annotation)
+    where = f"{config}: option {f.name}"
+    if value is None:
+        if optional:
+            return None
+        raise ConfigError(f"{where} needs a value")
+    try:
+        if kind is bool:
+            value = value if isinstance(value, bool) else _parse_bool(str(value))
+        elif typing.get_origin(kind) is list:
+            value = _parse_list(value) if isinstance(value, str) else [str(item) for item in value]
+        elif kind is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            value = int(value)
+        elif kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            value = float(value)
+        elif kind is str:
+            if isinstance(value, (dict, list)):
+                raise ValueError
+            value = str(value)
+    except (ValueError, TypeError, argparse.ArgumentTypeError):
+        name = getattr(kind, "__name__", str(kind))
+        raise ConfigError(f"{where}: expected {name}, got {value!r}") from None
+    if "choices" in f.metadata and value not in f.metadata["choices"]:
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(str, f.metadata['choices']))}")
+    return value
 
 
 def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:
-    """Run a CLI's main; an `MlcError` becomes one line on stderr and its exit code (2), never a traceback."""
+    """Run a CLI's main. An `MlcError` or `OSError` becomes one line on stderr and exit code 2, never a traceback;
+    SIGTERM unwinds like Ctrl-C, so that temporary files are removed. An unexpected exception is a bug in mlc: one
+    line saying so, exit code 1 (MLC_TRACEBACK=1 prints the traceback)."""
+    _unwind_on_sigterm()
     try:
         code = main(argv)
     except MlcError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
+    except OSError as err:
+        print(f"error: {os_error_message(err)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as err:
+        if os.environ.get("MLC_TRACEBACK"):
+            raise
+        print(f"error: unexpected {type(err).__name__}: {err} (this is a bug in mlc; rerun with MLC_TRACEBACK=1 "
+              "for the traceback and report it)", file=sys.stderr)
+        return 1
     return int(code or 0)
+
+
+def _unwind_on_sigterm() -> None:
+    """SIGTERM (kill, a scheduler's stop) raises KeyboardInterrupt, so `finally` blocks remove temporary files."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)

@@ -55,6 +55,6 @@ def ensure_demo_bundle(cache_dir: str | os.PathLike | None = None) -> Path:
     print(f"mlc: building the demo bundle (fine-tuning the embedded model on {EXAMPLES.name}; a few minutes on "
           f"a CPU, once) into {folder}", file=sys.stderr, flush=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    train(TrainArgs(data=str(EXAMPLES), label_column="labels", model="default", output=str(folder),
+    train(TrainArgs(data=str(EXAMPLES), label_column="labels", model="default", output=str(folder), overwrite=True,
                     cache_dir=str(cache_dir) if cache_dir else None, **DEMO_RECIPE))
     return folder

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class MlcError(Exception):
     """Base class of the errors mlc raises on purpose. CLIs print `str(err)` and exit with code 2."""
@@ -63,9 +65,51 @@ class DuplicateIdError(DataError):
     """Two rows with the same id."""
 
 
+class MissingLabelError(LabelValueError):
+    """Label cells that are blank, NA or -1 where a 0/1 value is expected."""
+
+
+class QuotingError(DataError):
+    """Quote characters that do not delimit fields: rows would merge or fields would lose their quotes."""
+
+
+class OutputError(MlcError):
+    """An output path that would replace an input or an existing file, or that cannot be written."""
+
+
 class ModelError(MlcError):
     """A model that cannot be found, built, verified or loaded."""
 
 
 class ConfigError(MlcError):
     """Options that contradict each other or have impossible values."""
+
+
+_OS_HINTS = {
+    errno.EACCES: "check the permissions of that path",
+    errno.EPERM: "check the permissions of that path",
+    errno.ENOENT: "check the path",
+    errno.ENOTDIR: "a part of that path is a file, not a folder",
+    errno.EISDIR: "that path is a folder; name a file",
+    errno.ENOSPC: "free some disk space",
+    errno.EROFS: "that file system is read-only; write somewhere else",
+    errno.EEXIST: "that path exists already",
+    errno.ENAMETOOLONG: "use a shorter name",
+}
+
+
+def os_error_message(error: OSError, action: str = "cannot use") -> str:
+    """One line for an `OSError`: the path, what went wrong and what to do."""
+    path = error.filename if error.filename is not None else "?"
+    reason = error.strerror or type(error).__name__
+    hint = _OS_HINTS.get(error.errno or -1)
+    return f"{path}: {action} it: {reason}" + (f" (hint: {hint})" if hint else "")
+
+
+class FileAccessError(DataError, OutputError):
+    """A file or folder that cannot be read or written (permissions, a folder where a file was expected, a full
+    disk): the operating system's reason in one line, with the path and a hint."""
+
+    def __init__(self, error: OSError, action: str = "cannot use") -> None:
+        MlcError.__init__(self, os_error_message(error, action))
+        self.problem, self.path, self.line, self.column, self.hint = str(self), error.filename, None, None, None

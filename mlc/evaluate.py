@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .atomic import check_output_path
 from .cli import parse_dataclass_cli, run_cli
 from .data.args import DataArgs
 from .inference_args import EvaluateArgs, InferenceArgs
@@ -21,6 +22,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "all per language too, a language x label F1 table and bootstrap intervals. Writes metrics.json, report.md, "
         "predictions.csv and plots with --output. Exit code 2 on bad input.",
         [(DataArgs, "data"), (InferenceArgs, "model"), (EvaluateArgs, "evaluation")], argv)
+    args.validate_inference()
+    if args.output:  # found before the model is loaded and the texts are scored
+        check_output_path(args.output, inputs=[args.data, args.validation, args.test, args.model, args.label_names],
+                          overwrite=args.overwrite, folder=True)
     from .evaluation import evaluate, save_thresholds, tune, write_outputs
     from .inference import Classifier
     from .report import markdown_report, text_report

@@ -21,7 +21,12 @@ from .inference import Classifier
 from .inference_args import EvaluateArgs
 from .metrics import bootstrap_f1, multilabel_metrics, single_label_metrics, uniform_thresholds
 from .overlap import seen_in_bundle, seen_note
-from .thresholds import language_label_thresholds, threshold_payload, tune_thresholds_for
+from .thresholds import (
+    language_label_thresholds,
+    read_thresholds_file,
+    threshold_payload,
+    tune_thresholds_for,
+)
 
 
 @dataclass
@@ -72,7 +77,8 @@ def load_evaluation_data(args: EvaluateArgs, labels: list[str]) -> EvaluationDat
 
 def align(data: MultiLabelData, parts: list[str], labels: list[str], name: str) -> EvaluationData:
     """Rows of `parts` with truth and annotation mask over `labels` (a superset of the data's labels)."""
-    index = [labels.index(label) for label in data.labels]
+    position = {label: j for j, label in enumerate(labels)}
+    index = [position[label] for label in data.labels]
     ids, texts, languages, rows = [], [], [], []
     for part in parts:
         ids += list(data[part]["id"])
@@ -82,7 +88,7 @@ def align(data: MultiLabelData, parts: list[str], labels: list[str], name: str) 
     truth = np.zeros((len(ids), len(labels)), dtype=np.int8)
     if rows:
         truth[:, index] = np.asarray(rows, dtype=np.int8)
-    annotated = {lang: [labels.index(x) for x in names] for lang, names in data.language_labels.items()}
+    annotated = {lang: [position[x] for x in names] for lang, names in data.language_labels.items()}
     mask = np.zeros_like(truth)
     for i, language in enumerate(languages):
         mask[i, annotated.get(language, index)] = 1
@@ -94,22 +100,22 @@ def align(data: MultiLabelData, parts: list[str], labels: list[str], name: str) 
 
 
 def read_thresholds(spec: str, classifier: Classifier) -> np.ndarray | None:
-    """--thresholds: 'bundle' (None: the bundle's own, per language where it has them), one number, or a JSON file
-    of {label: threshold} (or the bundle's format)."""
+    """--thresholds: 'bundle' (None: the bundle's own, per language where it has them), one number in [0, 1], or a
+    JSON file of {label: threshold} (or the bundle's thresholds.json format). Every value is checked."""
     if spec == "bundle":
         return None
     try:
-        return classifier.resolve_thresholds(float(spec))
+        number = float(spec)
     except ValueError:
-        pass
-    path = Path(spec)
-    if not path.is_file():
-        raise ConfigError(f"--thresholds {spec}: not 'bundle', a number, or an existing JSON file")
+        payload = read_thresholds_file(spec)
+        try:
+            return classifier.resolve_thresholds(payload)
+        except ConfigError as err:
+            raise ConfigError(f"--thresholds {spec}: {err}") from None
     try:
-        payload = json.loads(path.read_text("utf-8"))
-    except json.JSONDecodeError as error:
-        raise DataError(f"invalid JSON ({error.msg})", path=str(path), line=error.lineno) from None
-    return classifier.resolve_thresholds(payload.get("per_label", payload) if isinstance(payload, dict) else payload)
+        return classifier.resolve_thresholds(number)
+    except ConfigError as err:
+        raise ConfigError(f"--thresholds {spec}: {err}") from None
 
 
 def compute_metrics(labels: list[str], problem: str, data: EvaluationData, probs: np.ndarray, pred: np.ndarray,

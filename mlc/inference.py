@@ -22,6 +22,7 @@ import torch
 
 from .errors import ConfigError, ModelError
 from .precision import PRECISIONS, emulation_warning, precision_name, scoring_dtype
+from .thresholds import InvalidThreshold, check_threshold, check_threshold_array
 
 LONG_TEXT_MODES = ("truncate", "window")
 AGGREGATIONS = ("max", "mean")
@@ -45,13 +46,7 @@ class Classifier:
         self.problem: str = info.get("problem", "multi_label")
         self.max_length: int = int(info.get("max_length") or 512)
         self.language_labels: dict[str, list[str]] = info.get("language_labels", {})
-        per_label = info["thresholds"]["per_label"]
-        fallback = float(info["thresholds"].get("default", 0.5))
-        self.thresholds = np.array([float(per_label.get(label, fallback)) for label in self.labels])
-        # Thresholds tuned per language and label (per-language-f1); a language's missing labels keep per_label's.
-        self.language_thresholds: dict[str, np.ndarray] = {
-            lang: np.array([float(values.get(label, t)) for label, t in zip(self.labels, self.thresholds)])
-            for lang, values in info["thresholds"].get("per_language", {}).items()}
+        self.thresholds, self.language_thresholds = _bundle_thresholds(info["thresholds"], self.labels, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike = "default", device: str = "auto",
@@ -156,20 +151,28 @@ class Classifier:
             known = sorted(self.language_thresholds)
             tuned = np.stack([self.language_thresholds.get(match_language(lang, known), self.thresholds)
                               for lang in languages]) if len(languages) else np.zeros((0, len(self.labels)))
+        try:
+            return self._override(tuned, thresholds)
+        except InvalidThreshold as err:
+            raise ConfigError(f"{err} (hint: a threshold is a probability cut-off between 0 and 1)") from None
+
+    def _override(self, tuned: np.ndarray, thresholds: Any) -> np.ndarray:
         if thresholds is None:
             return tuned
-        if isinstance(thresholds, int | float):
-            return np.full(len(self.labels), float(thresholds))
+        if isinstance(thresholds, str):
+            raise InvalidThreshold(f"thresholds must be numbers, not the string {thresholds!r}")
         if isinstance(thresholds, Mapping):
-            unknown = sorted(set(thresholds) - set(self.labels))
+            unknown = sorted(set(map(str, thresholds)) - set(self.labels))
             if unknown:
                 raise ConfigError(f"thresholds for unknown labels: {', '.join(unknown)} (the bundle's labels: "
                                   f"{', '.join(self.labels)})")
             for j, label in enumerate(self.labels):
                 if label in thresholds:
-                    tuned[..., j] = float(thresholds[label])
+                    tuned[..., j] = check_threshold(thresholds[label], f"the threshold of {label!r}")
             return tuned
-        values = np.asarray(thresholds, dtype=float)
+        if np.ndim(thresholds) == 0:
+            return np.full(len(self.labels), check_threshold(thresholds))
+        values = check_threshold_array(thresholds)
         if values.shape[-1:] != (len(self.labels),) or values.ndim > 2:
             raise ConfigError(f"expected {len(self.labels)} thresholds, one per label (or such a row per text), got "
                               f"shape {values.shape}")
@@ -219,3 +222,21 @@ class Classifier:
     def precision(self) -> str:
         """The precision scores are computed in: fp32, bf16 or fp16."""
         return precision_name(self.amp_dtype)
+
+
+def _bundle_thresholds(payload: dict[str, Any], labels: list[str], path: Path | None
+                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A bundle's thresholds.json: one threshold per label, and the ones tuned per language and label
+    (per-language-f1; a language's missing labels keep the per-label ones). A value out of [0, 1] is a ModelError."""
+    try:
+        fallback = check_threshold(payload.get("default", 0.5), "default")
+        per_label = payload["per_label"]
+        shared = np.array([check_threshold(per_label.get(label, fallback), f"per_label {label!r}")
+                           for label in labels])
+        per_language = {lang: np.array([check_threshold(values.get(label, t), f"per_language {lang!r} {label!r}")
+                                        for label, t in zip(labels, shared)])
+                        for lang, values in payload.get("per_language", {}).items()}
+    except (InvalidThreshold, KeyError, AttributeError, TypeError) as err:
+        raise ModelError(f"{path or 'bundle'}/thresholds.json: {err} (hint: fix the file, or restore "
+                         "thresholds.previous.json)") from None
+    return shared, per_language

@@ -9,6 +9,7 @@ from .data.args import DataArgs, _opt
 from .errors import ConfigError
 from .inference import AGGREGATIONS, LONG_TEXT_MODES
 from .precision import PRECISIONS
+from .thresholds import check_thresholds_option
 
 SPLITS = ("auto", "train", "validation", "test", "all")
 TUNE_OBJECTIVES = ("f1", "shrunk-f1", "global-f1", "language-macro-f1", "per-language-f1", "precision", "recall")
@@ -33,16 +34,21 @@ class InferenceArgs:
                                      "every label, or a JSON file {label: threshold} (others keep the bundle's).")
 
     def validate_inference(self) -> None:
+        """Options that can be checked before the model is loaded."""
         if self.batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.stride is not None and self.stride < 0:
+            raise ConfigError(f"--stride must be 0 or more, got {self.stride}")
+        check_thresholds_option(self.thresholds)
 
 
 @dataclass
 class PredictArgs(InferenceArgs):
     input: str | None = _opt(None, "Texts to classify: a CSV, TSV, JSONL or JSON file with a text column, a .txt "
                                    "file with one text per line, or - for one text per line on stdin.")
-    output: str | None = _opt(None, "Where predictions go: a .csv or .jsonl file (written atomically), or - for "
-                                    "JSON lines on stdout.")
+    output: str | None = _opt(None, "Where predictions go: a .csv or .jsonl file (written atomically; never the "
+                                    "input), or - for JSON lines on stdout.")
+    overwrite: bool = _opt(False, "Replace an existing --output file (without it an existing file is refused).")
     text_column: str | None = _opt(None, "Column holding the text (default: text, sentence, comment_text, ...).")
     language_column: str | None = _opt(None, "Column holding each row's language; labels the bundle never saw "
                                              "annotated in that language are then not predicted.")
@@ -55,7 +61,8 @@ class EvaluateArgs(DataArgs, InferenceArgs):
     split: str = _opt("auto", "Which rows to score: auto (test if the data has one, else validation, else every "
                               "row), train, validation, test, or all.", choices=SPLITS)
     output: str | None = _opt(None, "Folder for metrics.json, report.md, predictions.csv and plots/ (written "
-                                    "atomically).")
+                                    "atomically; never a folder holding the data or the bundle).")
+    overwrite: bool = _opt(False, "Replace an existing --output folder (without it an existing folder is refused).")
     report_format: str = _opt("table", "What goes to stdout: table, json, or markdown.",
                               choices=("table", "json", "markdown"))
     bootstrap: int = _opt(1000, "Bootstrap rounds for 95% intervals of micro- and macro-F1 (0: none).")

@@ -2,12 +2,82 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .errors import ConfigError, DataError, FileAccessError
+
 DEFAULT_THRESHOLD = 0.5
+
+
+class InvalidThreshold(ValueError):
+    """A threshold that is not a finite number in [0, 1]; the message names it and says what it was."""
+
+
+def check_threshold(value: Any, what: str = "threshold") -> float:
+    """`value` as a float when it is a finite number in [0, 1] (a probability cut-off); else InvalidThreshold.
+    Strings, booleans and None are refused: a threshold of True or "0.5" in a JSON file is a mistake to report."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidThreshold(f"{what} must be a number in [0, 1], got {value!r}")
+    number = float(value)
+    if not np.isfinite(number) or not 0.0 <= number <= 1.0:
+        raise InvalidThreshold(f"{what} must be a number in [0, 1], got {value!r}")
+    return number
+
+
+def check_threshold_array(values: Any, what: str = "thresholds") -> np.ndarray:
+    """An array of thresholds, each checked as `check_threshold` does."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidThreshold(f"{what} must be numbers in [0, 1], got {values!r}"[:300]) from None
+    bad = ~np.isfinite(array) | (array < 0) | (array > 1)
+    if bad.any():
+        raise InvalidThreshold(f"{what} must be numbers in [0, 1], got {array[bad].ravel()[0]!r}")
+    if any(isinstance(v, bool) for v in np.asarray(values, dtype=object).ravel()):
+        raise InvalidThreshold(f"{what} must be numbers in [0, 1], not true/false")
+    return array
+
+
+def check_thresholds_option(spec: str) -> None:
+    """--thresholds before any model is loaded: 'bundle', one number in [0, 1], or a readable JSON file (whose
+    labels are checked against the bundle's later)."""
+    if spec == "bundle":
+        return
+    try:
+        number = float(spec)
+    except ValueError:
+        read_thresholds_file(spec)
+        return
+    try:
+        check_threshold(number, "--thresholds")
+    except InvalidThreshold as err:
+        raise ConfigError(str(err)) from None
+
+
+def read_thresholds_file(spec: str) -> Any:
+    """The thresholds in a JSON file: its `per_label` object (the bundle's format), or the whole payload."""
+    path = Path(spec)
+    if not path.is_file():
+        raise ConfigError(f"--thresholds {spec}: not 'bundle', a number in [0, 1], or an existing JSON file")
+    try:
+        payload = json.loads(path.read_text("utf-8"))
+    except OSError as error:
+        raise FileAccessError(error, "cannot read") from None
+    except UnicodeDecodeError as error:
+        raise DataError(f"not UTF-8 text ({error.reason})", path=str(path)) from None
+    except json.JSONDecodeError as error:
+        raise DataError(f"invalid JSON ({error.msg})", path=str(path), line=error.lineno) from None
+    if isinstance(payload, dict) and isinstance(payload.get("per_label"), dict):
+        payload = payload["per_label"]
+    if payload is None or isinstance(payload, str):
+        raise DataError(f"holds {json.dumps(payload)}, not thresholds", path=str(path),
+                        hint='write {"label": 0.4, ...}, a list with one number per label, or one number')
+    return payload
 # Positives at which a label's own threshold and the global one weigh equally (see shrunk_thresholds).
 SHRINK_STRENGTH = 30.0
 # The same for a label's threshold within one language against its threshold shared by all languages (see

@@ -426,6 +426,7 @@ def train(args: TrainArgs | None = None, **options: Any) -> TrainResult:
     """Python API: `mlc.train(data="examples/support_tickets.csv", output="bundle")`. With
     `schedule="per-language"`, one bundle per language in `output/<language>/` (see `train_per_language`)."""
     args = replace(args, **options) if args is not None else TrainArgs(**options)
+    args.validate().check_output()
     if args.schedule == "per-language":
         return train_per_language(args.validate())
     return _train_bundle(args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .atomic import check_output_path
 from .data.args import DataArgs, _opt
 from .errors import ConfigError
 from .precision import PRECISIONS
@@ -20,7 +21,10 @@ THRESHOLD_OBJECTIVES = ("per-language-f1", "language-macro-f1", "f1", "shrunk-f1
 class TrainArgs(DataArgs):
     model: str = _opt("default", "Encoder: 'default' (embedded multilingual-e5-small), a local folder, or a "
                                  "Hugging Face hub id.")
-    output: str | None = _opt(None, "Folder the trained bundle is written to (atomically).")
+    output: str | None = _opt(None, "Folder the trained bundle is written to (atomically; never a folder holding "
+                                    "the data or the base model).")
+    overwrite: bool = _opt(False, "Replace an existing OUTPUT (without it an existing OUTPUT is refused, unless "
+                                  "--resume continues into it).")
     cache_dir: str | None = _opt(None, "Where the default model is built (default $MLC_CACHE_DIR or ~/.cache/mlc).")
     problem: str = _opt("multi_label", "multi_label (sigmoid + BCE) or single_label (softmax + cross-entropy).",
                         choices=PROBLEMS)
@@ -116,6 +120,12 @@ class TrainArgs(DataArgs):
         if self.problem == "single_label" and self.ngram_weight:
             raise ConfigError("the n-gram blend is for multi_label (hint: --ngram-weight 0, or leave it unset)")
         return self
+
+    def check_output(self) -> None:
+        """Refuse, before any work, an OUTPUT that would replace the data, the base model or an existing folder
+        (unless --overwrite, or --resume continuing into it)."""
+        check_output_path(self.output, inputs=[self.data, self.validation, self.test, self.model, self.label_names],
+                          overwrite=self.overwrite or self.resume, folder=True)
 
     @property
     def ngram_share(self) -> float:

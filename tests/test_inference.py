@@ -32,7 +32,7 @@ def test_batched_scores_equal_one_by_one_in_input_order(classifier):
 def test_predict_applies_thresholds(classifier):
     everything = classifier.predict(TEXTS, thresholds=0.0)
     assert all(r["labels"] and set(r["labels"]) == set(classifier.labels) for r in everything)
-    assert all(r["labels"] == [] for r in classifier.predict(TEXTS, thresholds=1.01))
+    assert all(r["labels"] == [] for r in classifier.predict(TEXTS, thresholds=1.0))
     given = classifier.predict(TEXTS, thresholds=list(classifier.thresholds))
     probs = classifier.predict_proba(TEXTS)
     for row, result in zip(probs, given):
@@ -40,7 +40,7 @@ def test_predict_applies_thresholds(classifier):
         assert set(result["labels"]) == expected
         assert result["labels"] == sorted(result["labels"], key=lambda label: -result["scores"][label])
     only = classifier.labels[0]
-    mixed = classifier.predict(TEXTS, thresholds={only: 0.0, **dict.fromkeys(classifier.labels[1:], 1.01)})
+    mixed = classifier.predict(TEXTS, thresholds={only: 0.0, **dict.fromkeys(classifier.labels[1:], 1.0)})
     assert all(r["labels"] == [only] for r in mixed)
     with pytest.raises(ConfigError, match="unknown labels: nope"):
         classifier.predict(TEXTS, thresholds={"nope": 0.3})

@@ -53,7 +53,7 @@ def test_stdin_to_jsonl_stdout_and_windows(tiny_bundle, tmp_path):
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert [line["text"] for line in lines] == [TEXTS[0], long_text]
     expected = Classifier.load(tiny_bundle).predict_proba([long_text], long_text="window", stride=8)[0]
-    assert np.allclose(list(lines[1]["scores"].values()), expected, atol=1e-5)
+    assert np.allclose(list(lines[1]["predicted_scores"].values()), expected, atol=1e-5)
 
     jsonl = tmp_path / "out.jsonl"
     (tmp_path / "in.txt").write_text("\n".join(TEXTS[:2]), encoding="utf-8")

@@ -22,7 +22,10 @@ class DataArgs:
     encoding: str = _opt("utf-8", "Text encoding of the files (e.g. latin-1, cp1252).")
     header: bool | None = _opt(None, "Whether CSV/TSV files start with a header line (default: guessed).")
     columns: list[str] | None = _opt(None, "Column names of headerless CSV/TSV files, comma-separated.")
-    quoting: bool = _opt(True, "Honour CSV quotes; turn off for TSV files with stray quote characters.")
+    delimiter: str | None = _opt(None, "Field delimiter of CSV/TSV files (default: tab for .tsv; comma for .csv, or "
+                                       "a semicolon when the first line has semicolons and no commas).")
+    quoting: bool = _opt(True, "Honour CSV quotes (a quote that does not close a field cleanly, or one that merges "
+                               "rows, is an error); turn off for files whose quote characters are plain text.")
     bad_lines: str = _opt("error", "Lines with the wrong number of fields or invalid JSON: error, or skip "
                                    "(and count them in the summary).", choices=("error", "skip"))
     text_column: str | None = _opt(None, "Column holding the text (default: text, sentence, comment_text, ...).")
@@ -30,8 +33,16 @@ class DataArgs:
     language_column: str | None = _opt(None, "Column holding the language (default: language or lang if present).")
     language: str | None = _opt(None, "Language of every row (overrides file names and columns).")
     label_columns: list[str] | None = _opt(None, "0/1 label columns, comma-separated (default: detected).")
-    label_column: str | None = _opt(None, "One column holding each row's labels as a list (JSON list, names "
-                                          "joined by a delimiter, or integer ids).")
+    label_column: str | None = _opt(None, "One column holding each row's labels: a JSON list, names joined by a "
+                                          "delimiter, integer ids, or a JSON object {label: 0/1}. A label-named "
+                                          "column of 0/1 alone is one binary label.")
+    missing_labels: str = _opt("error", "Label cells that are blank or NA (NA, N/A, NaN, null, None, ?, -) in 0/1 "
+                                        "columns, or NA in a list column: error (naming the first and how many), "
+                                        "zero (read as 0, counted), or drop (drop those rows, counted).",
+                               choices=("error", "zero", "drop"))
+    minus_one: str = _opt("error", "-1 in a 0/1 label column: error, zero (a -1/1 encoding: -1 means the label does "
+                                   "not apply), or missing (-1 marks an unannotated cell: --missing-labels decides).",
+                          choices=("error", "zero", "missing"))
     label_delimiter: str | None = _opt(None, "Delimiter of label names in a list column (default: | ; or ,).")
     label_names: str | None = _opt(None, "Label names for integer ids: a file with one name per line, or names "
                                          "comma-separated (default: labels.txt beside the data, if present).")

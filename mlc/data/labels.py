@@ -1,21 +1,56 @@
-"""Label layouts: one 0/1 column per label, or one column holding a list (JSON, delimited names, or integer ids)."""
+"""Label layouts: one 0/1 column per label, or one column holding each row's labels (a JSON list, names joined by a
+delimiter, integer ids, or a {label: 0/1} object).
+
+Nothing is guessed silently: a label cell that is not 0/1 (blank, NA, -1, 2) is an error naming the file, line,
+column and how many such cells there are, unless `missing_labels` / `minus_one` say how to read them.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ColumnError, LabelValueError
+from ..errors import ColumnError, LabelValueError, MissingLabelError
 from .readers import Table
 
 LIST_COLUMN_NAMES = ("labels", "label", "emotions", "emotion", "categories", "category", "tags", "intents",
                      "classes", "topics", "label_ids")
+MISSING_POLICIES = ("error", "zero", "drop")
+MINUS_ONE_POLICIES = ("error", "zero", "missing")
 _TRUE = {"1", "1.0", "true", "yes", "y", "t"}
-_FALSE = {"0", "0.0", "false", "no", "n", "f", ""}
+_FALSE = {"0", "0.0", "false", "no", "n", "f"}
+_MINUS = {"-1", "-1.0"}
+_NA = {"", "na", "n/a", "nan", "null", "none", "?", "-", "#n/a"}  # blank or "not available" in a 0/1 cell
+_NA_LIST = {"na", "n/a", "nan", "null", "#n/a"}  # a list cell holding one of these is missing, not a label name
 _INT_LIST = re.compile(r"^\s*\d+(\s*[,;| ]\s*\d+)*\s*$")
 _DELIMITERS = ("|", ";", ",")
+
+ONE, ZERO, MISSING, MINUS_ONE, INVALID = 1, 0, "missing", "minus_one", "invalid"
+
+
+def cell_value(value: Any) -> int | str:
+    """What a 0/1 label cell holds: ONE, ZERO, MISSING (blank, NA, null, NaN), MINUS_ONE or INVALID."""
+    if isinstance(value, bool):
+        return int(value)
+    if value is None:
+        return MISSING
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):
+            return MISSING
+        return {1: ONE, 0: ZERO, -1: MINUS_ONE}.get(value, INVALID)
+    if not isinstance(value, str):
+        return INVALID
+    text = value.strip().lower()
+    if text in _TRUE:
+        return ONE
+    if text in _FALSE:
+        return ZERO
+    if text in _MINUS:
+        return MINUS_ONE
+    return MISSING if text in _NA else INVALID
 
 
 @dataclass
@@ -24,30 +59,137 @@ class Layout:
 
     kind: str
     columns: list[str]  # the label columns (kind=columns) or the one list column (kind=list)
+    notes: list[str] = field(default_factory=list)  # what the reader decided that the user should hear about
 
 
-def parse_binary(value: Any, table: Table, index: int, column: str) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return int(value)
-    if value is None:
+def _column_kinds(table: Table, name: str) -> dict[Any, int]:
+    counts: dict[Any, int] = {}
+    for row in table.rows:
+        kind = cell_value(row.get(name))
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def _is_label_column(kinds: dict[Any, int], rows: int) -> bool:
+    """0/1 values with at most 1% other values (those are then reported as errors, not taken as metadata);
+    blank, NA and -1 cells count as label cells, so that they are reported rather than hide the column."""
+    if not kinds.get(ONE, 0) + kinds.get(ZERO, 0):
+        return False
+    return kinds.get(INVALID, 0) <= max(1, rows // 100) and rows > kinds.get(INVALID, 0)
+
+
+def detect_layout(table: Table, reserved: set[str], label_columns: list[str] | None,
+                  label_column: str | None, label_names_known: bool = False) -> Layout:
+    """Decide where the labels are. Explicit options win; otherwise a column with a list-like name, then columns
+    of 0/1 values, then (headerless files) a column whose values are all integer lists. A list-named column that
+    holds only 0 and 1 without label names is one binary label named after the column."""
+    present = set(table.columns)
+    if label_columns:
+        missing = [c for c in label_columns if c not in present]
+        if missing and len(missing) == len(label_columns):
+            raise ColumnError("none of the label columns is in the file", path=table.path, column=missing[0],
+                              hint=describe_columns(table))
+        return Layout("columns", [c for c in label_columns if c in present])
+    if label_column:
+        if label_column not in present:
+            raise ColumnError("label column not found", path=table.path, column=label_column,
+                              hint=describe_columns(table))
+        return _list_or_binary(table, label_column, label_names_known)
+    candidates = [c for c in table.columns if c not in reserved]
+    for name in candidates:
+        if name.strip().lower() in LIST_COLUMN_NAMES:
+            return _list_or_binary(table, name, label_names_known)
+    binary, empty = [], []
+    for name in candidates:
+        kinds = _column_kinds(table, name)
+        if _is_label_column(kinds, len(table.rows)):
+            binary.append(name)
+        elif set(kinds) <= {MISSING}:
+            empty.append(name)
+    if binary:
+        notes = [f"{len(empty)} empty column(s) not read as labels: {list_examples(empty)}"] if empty else []
+        return Layout("columns", binary, notes)
+    if not table.has_header:
+        for name in candidates:
+            if all(_looks_like_list(row.get(name)) for row in table.rows):
+                return Layout("list", [name])
+    raise ColumnError("no label column found", path=table.path,
+                      hint=f"{describe_columns(table)}; name 0/1 label columns with label_columns "
+                           "(--label-columns a,b,c) or a list column with label_column (--label-column labels)")
+
+
+def _list_or_binary(table: Table, name: str, label_names_known: bool) -> Layout:
+    if not label_names_known:
+        kinds = _column_kinds(table, name)
+        if ONE in kinds and set(kinds) <= {ONE, ZERO, MISSING, MINUS_ONE}:
+            return Layout("columns", [name], [f"column {name!r} holds only 0 and 1: read as one binary label "
+                                              f"{name!r} (give label_names, --label-names, to read ids instead)"])
+    return Layout("list", [name])
+
+
+def describe_columns(table: Table) -> str:
+    """The columns of a table for a hint: the header's names, or (no header line) the first row's values."""
+    if table.has_header:
+        return f"the file has columns {list_examples(table.columns, 12)}"
+    first = [str(table.rows[0].get(c, ""))[:20] for c in table.columns] if table.rows else []
+    return (f"no header line was recognised (the first line has {len(table.columns)} fields: {list_examples(first, 6)}); "
+            "pass header=True (--header true) if it names the columns, or name them with columns= (--columns a,b,c)")
+
+
+def list_examples(items: list, limit: int = 5) -> str:
+    shown = ", ".join(map(str, items[:limit]))
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+@dataclass
+class LabelCells:
+    """Label cells that are not 0/1, gathered over a whole table so that the error can say how many there are."""
+
+    table: Table
+    missing: str = "error"
+    minus_one: str = "error"
+    drop: set[int] = field(default_factory=set)  # rows dropped for missing cells (missing="drop")
+    zeroed: int = 0  # missing cells read as 0 (missing="zero")
+    _bad: dict[str, list[tuple[int, str, Any]]] = field(default_factory=dict)
+
+    def read(self, value: Any, index: int, column: str) -> int:
+        """1 or 0 for one 0/1 cell; other cells are recorded (or counted, as the policies say) and read as 0."""
+        kind = cell_value(value)
+        if kind == MINUS_ONE:
+            if self.minus_one == "zero":
+                return 0
+            kind = MISSING if self.minus_one == "missing" else MINUS_ONE
+        if kind == MISSING and self.missing != "error":
+            if self.missing == "drop":
+                self.drop.add(index)
+            else:
+                self.zeroed += 1
+            return 0
+        if kind in (ONE, ZERO):
+            return int(kind)
+        self._bad.setdefault(kind, []).append((index, column, value))
         return 0
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return 1
-    if text in _FALSE:
-        return 0
-    raise LabelValueError(f"label value {value!r} is not 0/1", path=table.path, line=table.locations[index],
-                          column=column, hint="label columns hold 0 or 1 (empty counts as 0)")
 
-
-def _is_binary(value: Any) -> bool:
-    if isinstance(value, bool) or value is None:
-        return True
-    if isinstance(value, (int, float)):
-        return value in (0, 1)
-    return isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE
+    def check(self) -> None:
+        """Raise for the first kind of bad cell found (invalid values, then -1, then missing), with its count."""
+        for kind in (INVALID, MINUS_ONE, MISSING):
+            cells = self._bad.get(kind)
+            if not cells:
+                continue
+            index, column, value = cells[0]
+            where = {"path": self.table.path, "line": self.table.locations[index], "column": column}
+            count = f"{len(cells)} such cell{'s' if len(cells) > 1 else ''} in this file"
+            if kind == INVALID:
+                raise LabelValueError(f"label value {value!r} is not 0/1 ({count})", **where,
+                                      hint="label columns hold 0 or 1; name the label columns with --label-columns "
+                                           "if this is not one")
+            if kind == MINUS_ONE:
+                raise LabelValueError(f"label value -1 in a 0/1 column ({count})", **where,
+                                      hint="for a -1/1 encoding pass minus_one='zero' (--minus-one zero); if -1 "
+                                           "marks an unannotated cell, --minus-one missing")
+            raise MissingLabelError(f"label cell {value!r} is blank or NA, not 0/1 ({count})", **where,
+                                    hint="pass missing_labels='zero' (--missing-labels zero) to read such cells as "
+                                         "0, or 'drop' to drop those rows")
 
 
 def _looks_like_list(value: Any) -> bool:
@@ -58,63 +200,36 @@ def _looks_like_list(value: Any) -> bool:
     return isinstance(value, str) and (bool(_INT_LIST.match(value)) or value.strip().startswith("["))
 
 
-def detect_layout(table: Table, reserved: set[str], label_columns: list[str] | None,
-                  label_column: str | None) -> Layout:
-    """Decide where the labels are. Explicit options win; otherwise a column with a list-like name, then columns
-    whose values are all 0/1, then (headerless files) a column whose values are all integer lists."""
-    present = set(table.columns)
-    if label_columns:
-        missing = [c for c in label_columns if c not in present]
-        if missing and len(missing) == len(label_columns):
-            raise ColumnError("none of the label columns is in the file", path=table.path, column=missing[0],
-                              hint=f"the file has columns {table.columns}")
-        return Layout("columns", [c for c in label_columns if c in present])
-    if label_column:
-        if label_column not in present:
-            raise ColumnError("label column not found", path=table.path, column=label_column,
-                              hint=f"the file has columns {table.columns}")
-        return Layout("list", [label_column])
-    candidates = [c for c in table.columns if c not in reserved]
-    for name in candidates:
-        if name.strip().lower() in LIST_COLUMN_NAMES:
-            return Layout("list", [name])
-    binary = []
-    for name in candidates:
-        values = [row.get(name) for row in table.rows]
-        bad = [i for i, v in enumerate(values) if not _is_binary(v)]
-        if not bad:
-            binary.append(name)
-        elif len(bad) <= max(1, len(values) // 100) and len(values) > 1:
-            # Nearly all 0/1: a label column with a bad value, not a metadata column.
-            i = bad[0]
-            parse_binary(values[i], table, i, name)
-    if binary:
-        return Layout("columns", binary)
-    if not table.has_header:
-        for name in candidates:
-            if all(_looks_like_list(row.get(name)) for row in table.rows):
-                return Layout("list", [name])
-    raise ColumnError(
-        "no label column found", path=table.path,
-        hint=f"the file has columns {table.columns}; name 0/1 label columns with label_columns "
-             "(--label-columns a,b,c) or a list column with label_column (--label-column labels)",
-    )
-
-
-def split_label_list(value: Any, delimiter: str | None) -> list[str | int]:
-    """Turn one cell of a list column into its items: ints for ids, strings for names."""
+def split_label_list(value: Any, delimiter: str | None) -> list[str | int] | dict[str, Any] | None:
+    """Turn one cell of a list column into its items (ints for ids, strings for names), a {label: value} dict
+    (a JSON object), or None for a missing cell (NA, NaN)."""
     if value is None:
         return []
     if isinstance(value, bool):
         raise ValueError("a boolean is not a label list")
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if not value.is_integer():
+            raise ValueError("a fraction is not a label id")
+        value = int(value)
     if isinstance(value, int):
         return [value]
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         items = list(value)
     else:
         text = str(value).strip()
         if not text:
             return []
+        if text.lower() in _NA_LIST:
+            return None
+        if text.startswith("{"):
+            parsed = json.loads(text)
+            if not isinstance(parsed, dict):
+                raise ValueError("not a JSON object")
+            return {str(k): v for k, v in parsed.items()}
         if text.startswith("["):
             items = json.loads(text)
             if not isinstance(items, list):
@@ -126,8 +241,8 @@ def split_label_list(value: Any, delimiter: str | None) -> list[str | int]:
             items = text.split(sep) if sep else [text]
     out: list[str | int] = []
     for item in items:
-        if isinstance(item, bool):
-            raise ValueError("a boolean is not a label")
+        if isinstance(item, bool) or item is None or isinstance(item, (dict, list, float)):
+            raise ValueError(f"{item!r} is not a label name or id")
         if isinstance(item, int):
             out.append(item)
             continue
@@ -154,7 +269,7 @@ def resolve_items(items: list[str | int], label_names: list[str] | None, id_base
             position = item - id_base
             if not 0 <= position < len(label_names):
                 raise LabelValueError(
-                    f"label id {item} is outside 0..{len(label_names) - 1 + id_base}", path=table.path,
+                    f"label id {item} is outside {id_base}..{len(label_names) - 1 + id_base}", path=table.path,
                     line=table.locations[index], column=column,
                     hint=f"there are {len(label_names)} label names; set label_id_base=1 if ids start at 1",
                 )
@@ -162,6 +277,6 @@ def resolve_items(items: list[str | int], label_names: list[str] | None, id_base
         else:
             if label_names is not None and item not in label_names:
                 raise LabelValueError(f"unknown label {item!r}", path=table.path, line=table.locations[index],
-                                      column=column, hint=f"known labels: {', '.join(label_names)}")
+                                      column=column, hint=f"known labels: {list_examples(label_names, 12)}")
             names.append(item)
     return list(dict.fromkeys(names))

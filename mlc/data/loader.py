@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, replace
@@ -14,13 +15,22 @@ from ..errors import (
     DataError,
     DuplicateIdError,
     EmptyTextError,
+    FileAccessError,
     LabelValueError,
     MissingFileError,
 )
 from ..text import normalize_text
 from .args import DataArgs
-from .labels import Layout, detect_layout, parse_binary, resolve_items, split_label_list
-from .readers import EXTENSIONS, Table, read_saved_dataset, read_table
+from .labels import (
+    LabelCells,
+    Layout,
+    describe_columns,
+    detect_layout,
+    list_examples,
+    resolve_items,
+    split_label_list,
+)
+from .readers import EXTENSIONS, Table, data_stem, data_suffix, read_lines, read_saved_dataset, read_table
 
 SPLIT_ALIASES = {"train": "train", "training": "train", "dev": "validation", "development": "validation",
                  "validation": "validation", "valid": "validation", "val": "validation", "test": "test"}
@@ -73,7 +83,8 @@ class MultiLabelData:
 
         if language not in self.language_labels:
             raise ConfigError(f"no rows in language {language!r} (the data has {', '.join(self.languages)})")
-        keep = [self.labels.index(label) for label in self.language_labels[language]]
+        position = {label: j for j, label in enumerate(self.labels)}
+        keep = [position[label] for label in self.language_labels[language]]
         splits = {}
         for name, ds in self.splits.items():
             rows = [i for i, lang in enumerate(ds["language"]) if lang == language]
@@ -94,14 +105,21 @@ class MultiLabelData:
         return format_summary(self.summary())
 
 
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError as err:
+        raise FileAccessError(err, "cannot list") from None
+
+
 def _data_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in EXTENSIONS
-                  and not p.name.startswith("."))
+    return [p for p in _entries(folder) if p.is_file() and data_suffix(p) in EXTENSIONS and not p.name.startswith(".")]
 
 
 def _group(files: list[Path]) -> list[Source]:
-    """Files side by side: with two or more, each file's stem is its language (brighter/train/eng.csv)."""
-    return [Source(f, f.stem if len(files) > 1 else None) for f in files]
+    """Files side by side: with two or more, each file's stem is its language (brighter/train/eng.csv, or
+    eng.csv.gz)."""
+    return [Source(f, data_stem(f) if len(files) > 1 else None) for f in files]
 
 
 def discover(path: str | Path) -> tuple[dict[str, list[Source]], Path | None]:
@@ -114,7 +132,7 @@ def discover(path: str | Path) -> tuple[dict[str, list[Source]], Path | None]:
     if (root / "dataset_dict.json").is_file() or (root / "state.json").is_file():
         return {}, root
     splits: dict[str, list[Source]] = {}
-    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+    for sub in (p for p in _entries(root) if p.is_dir()):
         name = SPLIT_ALIASES.get(sub.name.lower())
         if name and _data_files(sub):
             if name in splits:
@@ -122,7 +140,7 @@ def discover(path: str | Path) -> tuple[dict[str, list[Source]], Path | None]:
                                 hint="keep one of dev/validation/valid/val")
             splits[name] = _group(_data_files(sub))
     files = _data_files(root)
-    split_files = {f: SPLIT_ALIASES[f.stem.lower()] for f in files if f.stem.lower() in SPLIT_ALIASES}
+    split_files = {f: SPLIT_ALIASES[data_stem(f).lower()] for f in files if data_stem(f).lower() in SPLIT_ALIASES}
     if splits or split_files:
         for f, name in split_files.items():
             if name in splits:
@@ -150,7 +168,7 @@ def _label_names(args: DataArgs, roots: list[Path]) -> list[str] | None:
         return None
     path = Path(spec).expanduser()
     if path.is_file():
-        names = [line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()]
+        names = [line.strip() for line in read_lines(path) if line.strip()]
     elif "," in spec or not any(sep in spec for sep in "/\\."):
         names = [n.strip() for n in spec.split(",") if n.strip()]
     else:
@@ -165,15 +183,14 @@ def pick_column(table: Table, explicit: str | None, candidates: tuple[str, ...],
     if explicit:
         if explicit not in table.columns:
             raise ColumnError(f"{what} column not found", path=table.path, column=explicit,
-                              hint=f"the file has columns {table.columns}")
+                              hint=describe_columns(table))
         return explicit
     lowered = {c.strip().lower(): c for c in table.columns}
     for name in candidates:
         if name in lowered:
             return lowered[name]
     if required:
-        raise ColumnError(f"no {what} column", path=table.path,
-                          hint=f"the file has columns {table.columns}; name it with {option}")
+        raise ColumnError(f"no {what} column", path=table.path, hint=f"{describe_columns(table)}; name it with {option}")
     return None
 
 
@@ -194,9 +211,21 @@ class _Example:
     location: tuple[str, int | str]
 
 
+@dataclass
+class _Reading:
+    """What reading the tables gathers besides examples: counts for the summary, notes (warnings), the labels each
+    language was annotated with, the languages of list-layout rows (annotated with every label), and the keys of
+    {label: 0/1} cells in order of appearance."""
+
+    counters: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+    language_labels: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    list_languages: set[str] = field(default_factory=set)
+    dict_keys: dict[str, None] = field(default_factory=dict)
+
+
 def _read_examples(table: Table, source: Source, args: DataArgs, label_names: list[str] | None,
-                   counters: Counter, language_labels: dict[str, set[str]], list_languages: set[str]
-                   ) -> list[_Example]:
+                   reading: _Reading) -> list[_Example]:
     if table.has_header or args.text_column:
         text_col = pick_column(table, args.text_column, TEXT_COLUMNS, "text", "text_column (--text-column)", True)
     else:
@@ -204,46 +233,65 @@ def _read_examples(table: Table, source: Source, args: DataArgs, label_names: li
     id_col = pick_column(table, args.id_column, ID_COLUMNS, "id", "id_column", False)
     lang_col = pick_column(table, args.language_column, LANGUAGE_COLUMNS, "language", "language_column", False)
     layout: Layout = detect_layout(table, {c for c in (text_col, id_col, lang_col) if c}, args.label_columns,
-                                   args.label_column)
+                                   args.label_column, label_names is not None)
+    reading.notes += [f"{table.path}: {note}" for note in layout.notes]
     if layout.kind == "list" and not table.has_header and id_col is None:
         leftovers = [c for c in table.columns if c not in (text_col, layout.columns[0])]
         id_col = leftovers[0] if len(leftovers) == 1 else None
-    examples, languages = [], set()
+    cells = LabelCells(table, args.missing_labels, args.minus_one)
+    examples: list[tuple[int, _Example]] = []
     for i, row in enumerate(table.rows):
         where = table.locations[i]
         raw = row.get(text_col)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if args.empty_text == "drop":
-                counters["dropped_empty_text"] += 1
+                reading.counters["dropped_empty_text"] += 1
                 continue
             raise EmptyTextError("empty or missing text", path=table.path, line=where, column=text_col,
                                  hint="fix the row, or pass empty_text='drop' (--empty-text drop) to drop such rows")
-        raw = str(raw)
+        raw = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
         language = args.language or (str(row.get(lang_col) or "").strip() if lang_col else "") \
             or source.language or UNDETERMINED
         ident = str(row[id_col]).strip() if id_col and row.get(id_col) not in (None, "") else \
-            f"{source.path.stem}-{where if isinstance(where, int) else i + 1}"
+            f"{data_stem(source.path)}-{where if isinstance(where, int) else i + 1}"
         if layout.kind == "columns":
-            names = [c for c in layout.columns if parse_binary(row.get(c), table, i, c)]
+            names = [c for c in layout.columns if cells.read(row.get(c), i, c)]
+            reading.language_labels[language].update(layout.columns)
         else:
-            column = layout.columns[0]
-            try:
-                items = split_label_list(row.get(column), args.label_delimiter)
-            except (ValueError, TypeError) as err:
-                raise LabelValueError(f"cannot read the label list {row.get(column)!r} ({err})", path=table.path,
-                                      line=where, column=column,
-                                      hint="write a JSON list, names joined by | ; or , or integer ids") from err
-            names = resolve_items(items, label_names, args.label_id_base, table, i, column)
-        examples.append(_Example(ident, normalize_text(raw), raw, language, names, (table.path, where)))
-        languages.add(language)
-    for language in languages:
-        if layout.kind == "columns":
-            language_labels[language].update(layout.columns)
-        else:
-            list_languages.add(language)
+            names = _list_labels(row.get(layout.columns[0]), i, layout.columns[0], args, label_names, cells,
+                                 language, reading)
+        examples.append((i, _Example(ident, normalize_text(raw), raw, language, names, (table.path, where))))
+    cells.check()
+    if cells.drop:
+        reading.counters["dropped_missing_labels"] += len(cells.drop)
+        examples = [(i, e) for i, e in examples if i not in cells.drop]
+    reading.counters["missing_labels_read_as_zero"] += cells.zeroed
     if table.skipped_lines:
-        counters["skipped_bad_lines"] += len(table.skipped_lines)
-    return examples
+        reading.counters["skipped_bad_lines"] += len(table.skipped_lines)
+    return [e for _, e in examples]
+
+
+def _list_labels(value: Any, index: int, column: str, args: DataArgs, label_names: list[str] | None,
+                 cells: LabelCells, language: str, reading: _Reading) -> list[str]:
+    """The labels of one list-layout cell: names, ids, or a {label: 0/1} object (whose keys are the labels that
+    row's language was annotated with)."""
+    table = cells.table
+    try:
+        items = split_label_list(value, args.label_delimiter)
+    except (ValueError, TypeError) as err:
+        raise LabelValueError(f"cannot read the label list {value!r} ({err})", path=table.path,
+                              line=table.locations[index], column=column,
+                              hint="write a JSON list or object, names joined by | ; or , or integer ids") from None
+    if items is None:  # NA: a missing cell
+        cells.read(None, index, column)
+        return []
+    if isinstance(items, dict):
+        keys = resolve_items(list(items), label_names, args.label_id_base, table, index, column)
+        reading.language_labels[language].update(keys)
+        reading.dict_keys.update(dict.fromkeys(keys))
+        return [key for key in keys if cells.read(items[key], index, f"{column}.{key}")]
+    reading.list_languages.add(language)
+    return resolve_items(items, label_names, args.label_id_base, table, index, column)
 
 
 def _stratified_split(examples: list[_Example], labels: list[str], size: float, seed: int
@@ -326,18 +374,19 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
                                known_columns=_KNOWN_COLUMNS)
             tables[split].append((table, source))
 
-    counters: Counter = Counter()
-    language_labels: dict[str, set[str]] = defaultdict(set)
-    list_languages: set[str] = set()
+    reading = _Reading()
     examples: dict[str, list[_Example]] = {}
     column_order: dict[str, None] = {}
     for split in sorted(tables, key=lambda s: SPLIT_ORDER.index(s) if s in SPLIT_ORDER else 99):
         examples[split] = []
         for table, source in tables[split]:
-            examples[split] += _read_examples(table, source, args, label_names, counters, language_labels,
-                                              list_languages)
-        for table, _ in tables[split]:
-            column_order.update(dict.fromkeys(c for c in table.columns))
+            examples[split] += _read_examples(table, source, args, label_names, reading)
+            column_order.update(dict.fromkeys(table.columns))
+        if not examples[split]:
+            raise DataError(f"the {split} split has no rows left", path=str(tables[split][0][0].path),
+                            hint="every row was dropped (empty text or missing labels); check the options")
+    column_order.update(reading.dict_keys)
+    language_labels, list_languages, counters = reading.language_labels, reading.list_languages, reading.counters
     if "train" not in examples:
         raise DataError("no training split found", path=args.data,
                         hint="name a file or folder train (or give one file)")
@@ -368,19 +417,19 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
                                                                    args.threshold_holdout, args.split_random_state)
         info["holdout_source"] = f"stratified {args.threshold_holdout:.0%} of train (seed {args.split_random_state})"
 
-    found_warnings = []
+    found_warnings = list(reading.notes)
     ids_by_split = {s: {e.id for e in rows} for s, rows in examples.items()}
     for a, b in (("train", "validation"), ("train", "test"), ("validation", "test"), ("holdout", "validation")):
         shared = ids_by_split.get(a, set()) & ids_by_split.get(b, set())
         if shared:
             found_warnings.append(f"{len(shared)} ids appear in both {a} and {b} (e.g. {sorted(shared)[0]!r})")
     train_counts = Counter(n for e in examples["train"] for n in e.names)
-    for label in labels:
-        if train_counts[label] == 0:
-            found_warnings.append(f"label {label!r} never occurs in the training data")
+    absent = [label for label in labels if train_counts[label] == 0]
+    if absent:
+        found_warnings.append(f"{len(absent)} label(s) never occur in the training data: {list_examples(absent)}")
     for message in found_warnings:
         warnings.warn(message, DataWarning, stacklevel=2)
-    info.update(counters)
+    info.update({k: v for k, v in counters.items() if v})
 
     splits = _to_dataset_dict(examples, labels)
     ordered_language_labels = {lang: [x for x in labels if x in names] for lang, names in sorted(language_labels.items())}

@@ -7,19 +7,30 @@ name it in an error.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ColumnError, DataError, DecodeError, MissingFileError, UnknownFormatError
+from ..errors import (
+    ColumnError,
+    DataError,
+    DecodeError,
+    FileAccessError,
+    MissingFileError,
+    QuotingError,
+    UnknownFormatError,
+)
 
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet")
 EXTENSIONS = {
     ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".parquet": "parquet", ".pq": "parquet",
 }
+COMPRESSED = ".gz"  # gzip: data.csv.gz, data.tsv.gz, data.jsonl.gz, data.json.gz
 csv.field_size_limit(1 << 28)
 
 
@@ -35,25 +46,59 @@ class Table:
     skipped_lines: list[int] = field(default_factory=list)
 
 
+def data_suffix(path: Path) -> str:
+    """The extension that names the format, under a .gz: ".csv" for both data.csv and data.csv.gz."""
+    suffixes = [x.lower() for x in path.suffixes]
+    if suffixes and suffixes[-1] == COMPRESSED:
+        return suffixes[-2] if len(suffixes) > 1 else ""
+    return path.suffix.lower()
+
+
+def data_stem(path: Path) -> str:
+    """The name without its format extension (and .gz): "eng" for eng.csv and eng.csv.gz."""
+    name = path.name[: -len(COMPRESSED)] if path.name.lower().endswith(COMPRESSED) else path.name
+    return Path(name).stem
+
+
 def detect_format(path: Path, fmt: str | None = None) -> str:
     if fmt and fmt != "auto":
         if fmt not in FORMATS:
             raise UnknownFormatError(f"unknown format {fmt!r}", path=str(path), hint=f"use one of {', '.join(FORMATS)}")
         return fmt
-    suffix = path.suffix.lower()
+    suffix = data_suffix(path)
     if suffix in EXTENSIONS:
         return EXTENSIONS[suffix]
     raise UnknownFormatError(
         f"cannot tell the format from the extension {suffix or '(none)'!r}", path=str(path),
-        hint=f"rename the file or pass format= one of {', '.join(FORMATS)}",
+        hint=f"rename the file (one of {', '.join(sorted(EXTENSIONS))}, optionally + .gz) or pass format= one of "
+             f"{', '.join(FORMATS)} (--format)",
     )
 
 
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it ends in .gz; a missing, unreadable or damaged file is a DataError."""
+    if not path.exists():
+        raise MissingFileError("no such file", path=str(path), hint="check the path")
+    if path.is_dir():
+        raise DataError("is a folder, not a file", path=str(path), hint="name a data file inside it")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise FileAccessError(err, "cannot read") from None
+    if path.name.lower().endswith(COMPRESSED):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as err:
+            raise DataError(f"not a complete gzip file ({err})", path=str(path),
+                            hint="check the file, or drop the .gz from its name if it is not compressed") from None
+    return data
+
+
 def _decode(path: Path, encoding: str) -> str:
-    data = path.read_bytes()
+    data = read_bytes(path)
     codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     try:
-        return data.decode(codec)
+        text = data.decode(codec)
     except LookupError as err:
         raise DecodeError(f"unknown encoding {encoding!r}", path=str(path), hint="use e.g. utf-8, latin-1, cp1252") from err
     except UnicodeDecodeError as err:
@@ -64,26 +109,89 @@ def _decode(path: Path, encoding: str) -> str:
             path=str(path), line=line,
             hint="convert the file to UTF-8, or pass the file's encoding (encoding=latin-1, --encoding cp1252)",
         ) from err
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise DecodeError(f"holds NUL characters ({text.count(chr(0))} of them)", path=str(path),
+                          line=text.count("\n", 0, nul) + 1,
+                          hint="a text file has none: the file may be UTF-16 (--encoding utf-16) or binary")
+    return text
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines ended by \\n or \\r\\n only: str.splitlines also splits at U+2028, form feeds and other characters
+    that are text inside a JSON string or a sentence."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def read_lines(path: str | Path, encoding: str = "utf-8") -> list[str]:
+    """A plain-text file (optionally .gz), one text per line."""
+    return split_lines(_decode(Path(path), encoding))
 
 
 def _looks_like_header(fields: list[str], known_names: set[str]) -> bool:
     return any(f.strip().lower() in known_names for f in fields)
 
 
-def _read_delimited(path: Path, text: str, delimiter: str, header: bool | None, known: set[str],
-                    columns: list[str] | None, quoting: bool, bad_lines: str) -> Table:
+def _sniff_delimiter(text: str, kind: str) -> str:
+    """Tab for TSV; for CSV a comma, or a semicolon when the first line has semicolons and no comma or tab (the CSV
+    of spreadsheets in many locales)."""
+    if kind == "tsv":
+        return "\t"
+    start = len(text) - len(text.lstrip())
+    end = text.find("\n", start)
+    first = text[start: end if end >= 0 else len(text)]
+    return ";" if ";" in first and "," not in first and "\t" not in first else ","
+
+
+def _format_name(delimiter: str) -> str:
+    return {"\t": "TSV", ",": "CSV"}.get(delimiter, f"{delimiter!r}-delimited")
+
+
+def _parse_records(path: Path, text: str, delimiter: str, quoting: bool) -> list[tuple[int, list[str]]]:
+    """(first line number, fields) of every non-blank record. A quote that does not close a field cleanly is a
+    QuotingError: read leniently, it would merge rows or drop quote characters from the text."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                        quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE, strict=False)
+                        quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE, strict=quoting)
     records: list[tuple[int, list[str]]] = []
     start = 1
     try:
         for fields in reader:
-            records.append((start, fields))
+            if any(x.strip() for x in fields):
+                records.append((start, fields))
             start = reader.line_num + 1
     except csv.Error as err:
-        raise DataError(f"malformed {'TSV' if delimiter == chr(9) else 'CSV'} ({err})", path=str(path),
-                        line=reader.line_num, hint="check the quoting on that line") from err
-    records = [(n, f) for n, f in records if any(x.strip() for x in f)]  # blank lines
+        raise QuotingError(
+            f"a quote character does not close a quoted field ({err}; the record starts on line {start})",
+            path=str(path), line=reader.line_num,
+            hint="if quote characters are plain text in this file, pass quoting=False (--quoting false); else fix the "
+                 "quotes on that line",
+        ) from None
+    return records
+
+
+def _check_merged_rows(path: Path, records: list[tuple[int, list[str]]], delimiter: str, width: int) -> None:
+    """A quoted field that runs over several lines and holds the delimiter on them is almost always rows merged by
+    a stray quote (in a TSV file, always; in a CSV file of 3+ columns, when one of its lines is a whole row)."""
+    for line, fields in records:
+        for value in fields:
+            if ("\n" not in value and "\r" not in value) or delimiter not in value:
+                continue
+            parts = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            if delimiter == "\t" or (width >= 3 and any(len(p.split(delimiter)) == width for p in parts[1:])):
+                raise QuotingError(
+                    f"a quoted field runs over {len(parts)} lines and holds {_format_name(delimiter)} delimiters: "
+                    "a stray quote character has probably merged rows", path=str(path), line=line,
+                    hint="if quote characters are plain text in this file, pass quoting=False (--quoting false); "
+                         "else fix the quote that opens that field",
+                )
+
+
+def _read_delimited(path: Path, text: str, delimiter: str, header: bool | None, known: set[str],
+                    columns: list[str] | None, quoting: bool, bad_lines: str) -> Table:
+    records = _parse_records(path, text, delimiter, quoting)
     if not records:
         raise DataError("file has no rows", path=str(path))
     if header is None:
@@ -93,23 +201,30 @@ def _read_delimited(path: Path, text: str, delimiter: str, header: bool | None, 
         names = [n.strip() for n in names]
         if columns:
             names = list(columns)
+        if not records:
+            raise DataError("has a header line but no rows", path=str(path), hint="add rows below the header")
     else:
         width = len(records[0][1])
         names = list(columns) if columns else [f"column{i + 1}" for i in range(width)]
-    if len(set(names)) != len(names):
-        dup = next(n for n in names if names.count(n) > 1)
-        raise ColumnError("the header names a column twice", path=str(path), line=1, column=dup)
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ColumnError("the header names a column twice", path=str(path), line=1, column=name)
+        seen.add(name)
+    if quoting:
+        _check_merged_rows(path, records, delimiter, len(names))
     rows, locations, skipped = [], [], []
     for line, fields in records:
         if len(fields) != len(names):
             if bad_lines == "skip":
                 skipped.append(line)
                 continue
-            raise DataError(
-                f"has {len(fields)} fields but the header has {len(names)}", path=str(path), line=line,
-                hint="fix the quoting or delimiter on that line, or pass bad_lines='skip' (--bad-lines skip) to "
-                     "drop such lines and count them",
-            )
+            hint = "fix the quoting or delimiter on that line, or pass bad_lines='skip' (--bad-lines skip) to " \
+                   "drop such lines and count them"
+            if len(names) == 1 and delimiter == ",":
+                hint = "is the file delimited by something else than commas? pass delimiter= (--delimiter); " + hint
+            raise DataError(f"has {len(fields)} fields but the header has {len(names)}", path=str(path), line=line,
+                            hint=hint)
         rows.append(dict(zip(names, fields)))
         locations.append(line)
     return Table(str(path), names, rows, locations, has_header=header, skipped_lines=skipped)
@@ -117,7 +232,7 @@ def _read_delimited(path: Path, text: str, delimiter: str, header: bool | None, 
 
 def _read_jsonl(path: Path, text: str, bad_lines: str) -> Table:
     rows, locations, skipped, columns = [], [], [], {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -178,22 +293,37 @@ def _read_parquet(path: Path) -> Table:
 
 def read_table(path: str | Path, *, fmt: str | None = None, encoding: str = "utf-8", header: bool | None = None,
                columns: list[str] | None = None, quoting: bool = True, bad_lines: str = "error",
-               known_columns: set[str] = frozenset()) -> Table:
-    """Read one file. `header=None` guesses whether the first line of a CSV/TSV names columns (it does when one of
-    its fields is a known column name); `columns` names the columns of a headerless file."""
+               known_columns: set[str] = frozenset(), delimiter: str | None = None) -> Table:
+    """Read one file (optionally gzipped). `header=None` guesses whether the first line of a CSV/TSV names columns
+    (it does when one of its fields is a known column name); `columns` names the columns of a headerless file;
+    `delimiter` overrides the CSV/TSV delimiter (default: tab for TSV; comma for CSV, or a semicolon when the first
+    line has semicolons and no commas)."""
     path = Path(path)
-    if not path.exists():
-        raise MissingFileError("no such file", path=str(path), hint="check the path")
     kind = detect_format(path, fmt)
     if kind == "parquet":
-        return _read_parquet(path)
-    text = _decode(path, encoding)
-    if kind in ("csv", "tsv"):
-        delimiter = "," if kind == "csv" else "\t"
-        return _read_delimited(path, text, delimiter, header, known_columns, columns, quoting, bad_lines)
-    if kind == "jsonl":
-        return _read_jsonl(path, text, bad_lines)
-    return _read_json(path, text)
+        if not path.is_file():
+            read_bytes(path)  # the same errors as the other formats
+        table = _read_parquet(path)
+    else:
+        text = _decode(path, encoding)
+        if kind in ("csv", "tsv"):
+            table = _read_delimited(path, text, delimiter or _sniff_delimiter(text, kind), header, known_columns,
+                                    columns, quoting, bad_lines)
+        elif kind == "jsonl":
+            table = _read_jsonl(path, text, bad_lines)
+        else:
+            table = _read_json(path, text)
+    _check_nul_cells(table)
+    return table
+
+
+def _check_nul_cells(table: Table) -> None:
+    """NUL characters in a cell (a JSON "\\u0000", a Parquet string) would pass into the text unnoticed."""
+    for row, where in zip(table.rows, table.locations):
+        for column, value in row.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise DecodeError("holds a NUL character", path=table.path, line=where, column=column,
+                                  hint="remove it; a text has none")
 
 
 def read_saved_dataset(path: Path) -> dict[str, Table]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+# Rows or cells the loader changed as the options asked, counted so that nothing is dropped or zeroed unseen.
+COUNTED = ("dropped_empty_text", "dropped_missing_labels", "missing_labels_read_as_zero", "skipped_bad_lines")
+
 
 def summarize(data) -> dict[str, Any]:
     """A JSON-serialisable summary of a `MultiLabelData`."""
@@ -40,8 +43,7 @@ def summarize(data) -> dict[str, Any]:
         "splits": splits,
         "train_label_frequency": frequency,
         "validation_source": data.info.get("validation_source"),
-        "dropped_empty_text": data.info.get("dropped_empty_text", 0),
-        "skipped_bad_lines": data.info.get("skipped_bad_lines", 0),
+        **{key: data.info.get(key, 0) for key in COUNTED},
         "warnings": list(data.warnings),
     }
 
@@ -67,7 +69,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append("train label counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     if summary.get("validation_source"):
         lines.append(f"validation: {summary['validation_source']}")
-    for key in ("dropped_empty_text", "skipped_bad_lines"):
+    for key in COUNTED:
         if summary.get(key):
             lines.append(f"{key.replace('_', ' ')}: {summary[key]}")
     lines += [f"warning: {w}" for w in summary.get("warnings", [])]
