@@ -29,6 +29,8 @@ _INT_LIST = re.compile(r"^\s*\d+(\s*[,;| ]\s*\d+)*\s*$")
 _DELIMITERS = ("|", ";", ",")
 
 ONE, ZERO, MISSING, MINUS_ONE, INVALID = 1, 0, "missing", "minus_one", "invalid"
+_STRING_KINDS = {**dict.fromkeys(_NA, MISSING), **dict.fromkeys(_MINUS, MINUS_ONE), **dict.fromkeys(_FALSE, ZERO),
+                 **dict.fromkeys(_TRUE, ONE)}
 
 
 def cell_value(value: Any) -> int | str:
@@ -43,14 +45,8 @@ def cell_value(value: Any) -> int | str:
         return {1: ONE, 0: ZERO, -1: MINUS_ONE}.get(value, INVALID)
     if not isinstance(value, str):
         return INVALID
-    text = value.strip().lower()
-    if text in _TRUE:
-        return ONE
-    if text in _FALSE:
-        return ZERO
-    if text in _MINUS:
-        return MINUS_ONE
-    return MISSING if text in _NA else INVALID
+    kind = _STRING_KINDS.get(value)  # the common case, "0" or "1", without strip() and lower()
+    return kind if kind is not None else _STRING_KINDS.get(value.strip().lower(), INVALID)
 
 
 @dataclass

@@ -164,8 +164,8 @@ def _parse_records(path: Path, text: str, delimiter: str, quoting: bool) -> list
             start = reader.line_num + 1
     except csv.Error as err:
         raise QuotingError(
-            f"a quote character does not close a quoted field ({err}; the record starts on line {start})",
-            path=str(path), line=reader.line_num,
+            f"a quote character opens a field that does not close cleanly ({err} by line {reader.line_num})",
+            path=str(path), line=start,
             hint="if quote characters are plain text in this file, pass quoting=False (--quoting false); else fix the "
                  "quotes on that line",
         ) from None

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from .labels import list_examples
+
+SHOWN = 40  # labels named in a table line; the JSON summary has them all
+
 # Rows or cells the loader changed as the options asked, counted so that nothing is dropped or zeroed unseen.
 COUNTED = ("dropped_empty_text", "dropped_missing_labels", "missing_labels_read_as_zero", "skipped_bad_lines")
 
@@ -34,7 +38,8 @@ def summarize(data) -> dict[str, Any]:
             "label_counts": dict(zip(labels, counts)),
         }
         if split == "train":
-            frequency = {lang: {labels[j]: c for j, c in enumerate(v) if labels[j] in data.language_labels[lang]}
+            annotated = {lang: set(names) for lang, names in data.language_labels.items()}
+            frequency = {lang: {labels[j]: c for j, c in enumerate(v) if labels[j] in annotated[lang]}
                          for lang, v in sorted(per_language.items())}
     return {
         "labels": labels,
@@ -51,13 +56,14 @@ def summarize(data) -> dict[str, Any]:
 def format_summary(summary: dict[str, Any]) -> str:
     """A compact human-readable table of `summarize`'s output."""
     split_names = list(summary["splits"])
-    lines = [f"labels ({len(summary['labels'])}): {', '.join(summary['labels'])}"]
+    lines = [f"labels ({len(summary['labels'])}): {list_examples(summary['labels'], SHOWN)}"]
     header = f"{'language':<10}" + "".join(f"{s:>12}" for s in split_names) + "  labels"
     lines += [header, "-" * len(header)]
     n_labels = len(summary["labels"])
     for lang, info in summary["languages"].items():
-        missing = [x for x in summary["labels"] if x not in info["labels"]]
-        note = "all" if not missing else f"{len(info['labels'])}/{n_labels} (no {', '.join(missing)})"
+        annotated = set(info["labels"])
+        missing = [x for x in summary["labels"] if x not in annotated]
+        note = "all" if not missing else f"{len(info['labels'])}/{n_labels} (no {list_examples(missing, SHOWN)})"
         lines.append(f"{lang:<10}" + "".join(f"{info['rows'].get(s, 0):>12}" for s in split_names) + f"  {note}")
     lines.append(f"{'total':<10}" + "".join(f"{summary['splits'][s]['rows']:>12}" for s in split_names))
     for s in split_names:
@@ -66,7 +72,7 @@ def format_summary(summary: dict[str, Any]) -> str:
                      f"{info['no_label_rows']}")
     if "train" in summary["splits"]:
         counts = summary["splits"]["train"]["label_counts"]
-        lines.append("train label counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        lines.append("train label counts: " + list_examples([f"{k} {v}" for k, v in counts.items()], SHOWN))
     if summary.get("validation_source"):
         lines.append(f"validation: {summary['validation_source']}")
     for key in COUNTED:
