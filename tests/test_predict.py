@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 
 import numpy as np
+import pytest
 
 from mlc import Classifier
 
-from .conftest import run_module
+from .conftest import ROOT, run_module
 
 TEXTS = ["My card was charged twice for the same order.", "Mi pedido llegó roto y quiero un reembolso.", "",
          "我的订单还没有到，请尽快处理。"]
@@ -76,3 +78,111 @@ def test_bad_inputs_exit_2(tiny_bundle, tmp_path):
                      str(tmp_path / "o.xlsx"), "--text-column", "a")
     assert run.returncode == 2 and ".csv or .jsonl" in run.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+CORPUS = ROOT / "tests" / "malformed"
+
+
+def read_csv_rectangular(path) -> list[dict]:
+    """Rows of a CSV that mlc wrote, after checking that every row has as many fields as the header."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows and all(len(row) == len(rows[0]) for row in rows), f"{path}: ragged CSV"
+    return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+
+def predict(bundle, *args):
+    return run_module("mlc.predict", "--model", str(bundle), "--progress", "false", *args)
+
+
+def test_the_input_is_never_the_output(tiny_bundle, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    shutil.copy(CORPUS / "gold.jsonl", gold)
+    before = gold.read_bytes()
+    for extra in ([], ["--overwrite"]):
+        run = predict(tiny_bundle, "--input", str(gold), "--output", str(tmp_path / "." / "gold.jsonl"), *extra)
+        assert run.returncode == 2 and "is the input" in run.stderr and "Traceback" not in run.stderr
+    assert gold.read_bytes() == before
+
+
+def test_jsonl_keeps_every_input_field(tiny_bundle, tmp_path):
+    out = tmp_path / "out.jsonl"
+    run = predict(tiny_bundle, "--input", str(CORPUS / "gold.jsonl"), "--output", str(out))
+    assert run.returncode == 0, run.stderr[-2000:]
+    source = [json.loads(line) for line in (CORPUS / "gold.jsonl").read_text("utf-8").splitlines()]
+    written = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    labels = Classifier.load(tiny_bundle).labels
+    for before, after in zip(source, written, strict=True):
+        assert {k: after[k] for k in before} == before  # gold labels and scores untouched
+        assert set(after) == {*before, "predicted_labels", "predicted_scores"}
+        assert list(after["predicted_scores"]) == labels
+
+
+def test_an_existing_output_needs_overwrite(tiny_bundle, tmp_path):
+    out = tmp_path / "out.csv"
+    out.write_text("precious\n")
+    run = predict(tiny_bundle, "--input", str(CORPUS / "gold.jsonl"), "--output", str(out))
+    assert run.returncode == 2 and "exists already" in run.stderr and "--overwrite" in run.stderr
+    assert out.read_text() == "precious\n"
+    run = predict(tiny_bundle, "--input", str(CORPUS / "gold.jsonl"), "--output", str(out), "--overwrite")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert len(read_csv_rectangular(out)) == 2
+
+
+def test_an_earlier_prediction_is_replaced_as_a_whole(tiny_bundle, tmp_path):
+    out = tmp_path / "again.csv"
+    run = predict(tiny_bundle, "--input", str(CORPUS / "earlier_prediction.csv"), "--output", str(out))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "its fields were replaced: predicted_labels, p_billing, p_refund" in run.stderr
+    rows = read_csv_rectangular(out)
+    labels = Classifier.load(tiny_bundle).labels
+    assert list(rows[0]) == ["id", "text", "true_labels", "predicted_labels", *[f"p_{x}" for x in labels]]
+    assert rows[0]["true_labels"] == "billing" and rows[0]["p_billing"] != "0.9"
+    again = tmp_path / "third.csv"  # a prediction of a prediction is as wide as the first
+    assert predict(tiny_bundle, "--input", str(out), "--output", str(again)).returncode == 0
+    assert list(read_csv_rectangular(again)[0]) == list(rows[0])
+
+
+def test_an_input_column_named_like_a_prediction_field_is_refused(tiny_bundle, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text,p_billing\nhello,my own column\n", encoding="utf-8")
+    run = predict(tiny_bundle, "--input", str(source), "--output", str(tmp_path / "o.csv"))
+    assert run.returncode == 2 and "'p_billing'" in run.stderr and "rename" in run.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_output_problems_are_found_before_the_model_is_loaded(tmp_path):
+    (tmp_path / "folder.csv").mkdir()
+    (tmp_path / "file").write_text("x")
+    cases = [(tmp_path / "folder.csv", "is a folder"), (tmp_path / "file" / "sub" / "o.csv", "is a file"),
+             (tmp_path / "o.xlsx", ".csv or .jsonl")]
+    for output, message in cases:
+        # The bundle does not exist: only an output checked first can give this error.
+        run = predict(tmp_path / "no-bundle", "--input", str(CORPUS / "gold.jsonl"), "--output", str(output))
+        assert run.returncode == 2 and message in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr and "no-bundle" not in run.stderr
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("1.5", "--thresholds must be a number in [0, 1], got 1.5"), ("-3", "got -3.0"), ("nan", "got nan"),
+    ("inf", "got inf"),
+    (str(CORPUS / "thresholds_out_of_range.json"), "the threshold of 'billing' must be a number in [0, 1], got 7"),
+    (str(CORPUS / "thresholds_not_number.json"), "got 'high'"),
+    (str(CORPUS / "thresholds_null.json"), "holds null, not thresholds"),
+])
+def test_thresholds_are_checked(tiny_bundle, tmp_path, spec, message):
+    run = predict(tiny_bundle, "--input", str(CORPUS / "gold.jsonl"), "--output", str(tmp_path / "o.csv"),
+                  "--thresholds", spec)
+    assert run.returncode == 2 and message in run.stderr, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr and not (tmp_path / "o.csv").exists()
+
+
+def test_gzip_and_text_inputs(tiny_bundle, tmp_path):
+    import gzip
+
+    source = tmp_path / "in.txt.gz"
+    source.write_bytes(gzip.compress("first\u2028still first\nsecond\n".encode()))
+    out = tmp_path / "o.jsonl"
+    assert predict(tiny_bundle, "--input", str(source), "--output", str(out)).returncode == 0
+    lines = out.read_text("utf-8").split("\n")[:-1]
+    assert [json.loads(x)["text"] for x in lines] == ["first\u2028still first", "second"]
