@@ -115,6 +115,10 @@ def test_api_long_and_empty_inputs(server):
         server.client.predict("   ", "auto-detect", None, api_name="/predict")
     with pytest.raises(Exception, match="unknown labels: nope"):
         server.client.predict("hello", "en", {"nope": 0.2}, api_name="/predict")
+    first = next(iter(server.client.predict("hello", "en", None, api_name="/predict")["scores"]))
+    for bad, shown in ((7, "got 7"), (-0.1, "got -0.1"), (None, "got None"), ("0.5", "got '0.5'")):
+        with pytest.raises(Exception, match=rf"the threshold of '{first}' must be a number in \[0, 1\], {shown}"):
+            server.client.predict("hello", "en", {first: bad}, api_name="/predict")
     # the app keeps serving after failed requests
     assert server.client.predict("hello again", "en", None, api_name="/predict")["scores"]
 

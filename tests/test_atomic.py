@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from mlc.atomic import atomic_folder
+from mlc.atomic import atomic_file, atomic_folder, check_output_path, remove_stale_temporaries
+from mlc.errors import OutputError
+
+from .conftest import ROOT, TINY_SENTENCES
 
 
 def test_success_replaces_the_old_folder_and_leaves_nothing_behind(tmp_path):
@@ -27,3 +38,106 @@ def test_failure_keeps_the_old_folder_intact(tmp_path):
         raise RuntimeError("killed mid-write")
     assert [p.name for p in target.iterdir()] == ["old.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_killed_writers_temporaries_are_removed_at_the_next_write(tmp_path):
+    target = tmp_path / "out.csv"
+    stale_file = tmp_path / f".out.csv.tmp-{dead_pid()}-abc123"
+    stale_file.write_text("half")
+    stale_folder = tmp_path / f".out.csv.tmp-{dead_pid()}-def456"
+    stale_folder.mkdir()
+    live = tmp_path / f".out.csv.tmp-{os.getpid()}-ghi789"  # a writer still running: left alone
+    live.write_text("busy")
+    other = tmp_path / f".other.csv.tmp-{dead_pid()}-x"  # another target's: left alone
+    other.write_text("")
+    with atomic_file(target) as handle:
+        handle.write("new\n")
+    assert target.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.csv", live.name, other.name])
+
+
+def test_a_folder_moved_aside_by_a_killed_writer_is_put_back(tmp_path):
+    aside = tmp_path / f".bundle.old-{dead_pid()}-q1"
+    (aside / "bundle").mkdir(parents=True)
+    (aside / "bundle" / "model.txt").write_text("complete")
+    assert remove_stale_temporaries(tmp_path / "bundle") == [aside]
+    assert (tmp_path / "bundle" / "model.txt").read_text() == "complete"
+    assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
+
+
+def test_a_failed_file_write_leaves_no_temporary(tmp_path):
+    target = tmp_path / "out.jsonl"
+    target.write_text("old\n")
+    with pytest.raises(ValueError), atomic_file(target) as handle:
+        handle.write("half")
+        raise ValueError("a record that cannot be written")
+    assert target.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError), atomic_file(tmp_path / "folder"):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "out.jsonl"]
+
+
+def test_check_output_path(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.csv").write_text("text,a\nx,1\n")
+    with pytest.raises(OutputError, match="is the input"):
+        check_output_path(data / "train.csv", inputs=[data / "train.csv"], overwrite=True)
+    with pytest.raises(OutputError, match="holds the input"):
+        check_output_path(tmp_path, inputs=[data / "train.csv"], overwrite=True, folder=True)
+    with pytest.raises(OutputError, match="exists already"):
+        check_output_path(data, folder=True)
+    assert check_output_path(tmp_path / "new" / "deeper", folder=True) == tmp_path / "new" / "deeper"
+    assert not (tmp_path / "new").exists()  # checking creates nothing
+
+
+def wait_then_kill(command: list[str], delay: float) -> None:
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        process.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+
+def temporaries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+def test_predict_killed_at_random_points_leaves_the_output_absent_or_complete(tiny_bundle, tmp_path):
+    source = tmp_path / "in.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text"])
+        writer.writerows([[f"{TINY_SENTENCES[i % len(TINY_SENTENCES)]} {i}"] for i in range(3000)])
+    out = tmp_path / "out" / "predictions.csv"
+    command = [sys.executable, "-m", "mlc.predict", "--model", str(tiny_bundle), "--input", str(source), "--output",
+               str(out), "--progress", "false", "--overwrite"]
+    for delay in random.Random(0).sample([x / 4 for x in range(4, 40)], 5):
+        wait_then_kill(command, delay)
+        if out.exists():
+            with out.open(newline="", encoding="utf-8") as handle:
+                assert len(list(csv.reader(handle))) == 3001, f"killed after {delay} s: a partial output"
+    assert subprocess.run(command, cwd=ROOT, capture_output=True).returncode == 0
+    assert temporaries(out.parent) == []
+
+
+def test_train_killed_at_random_points_leaves_the_bundle_absent_or_complete(tiny_model_dir, tmp_path):
+    out = tmp_path / "bundle"
+    command = [sys.executable, "-m", "mlc.train", "--data", str(ROOT / "examples" / "support_tickets.csv"),
+               "--model", str(tiny_model_dir), "--output", str(out), "--schedule", "joint", "--max-steps", "10",
+               "--batch-size", "16", "--max-length", "16", "--overwrite"]
+    for delay in random.Random(1).sample([x / 2 for x in range(4, 30)], 3):
+        wait_then_kill(command, delay)
+        if out.exists():
+            assert {"mlc.json", "thresholds.json", "model.safetensors"} <= {p.name for p in out.iterdir()}
+    assert subprocess.run(command, cwd=ROOT, capture_output=True).returncode == 0
+    assert temporaries(tmp_path) == []

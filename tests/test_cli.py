@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 import pytest
 
+from mlc.cli import run_cli
 from mlc.data.args import DataArgs
 from mlc.inference_args import EvaluateArgs, PredictArgs
 from mlc.training_args import TrainArgs
 
-from .conftest import run_module
+from .conftest import ROOT, run_module
 
 
 @pytest.mark.parametrize("module, args_class", [
@@ -30,3 +32,49 @@ def test_help_lists_every_option(module, args_class):
 def test_percent_signs_in_help_are_printed_literally():
     run = run_module("mlc.evaluate", "--help", timeout=120)
     assert "95% intervals" in run.stdout, run.stderr[-2000:]
+
+
+def test_config_values_are_checked_like_flags(tmp_path):
+    (tmp_path / "c.yaml").write_text("batch_size: abc\n")
+    run = run_module("mlc.predict", "--config", str(tmp_path / "c.yaml"), timeout=120)
+    assert run.returncode == 2 and "option batch_size: expected int, got 'abc'" in run.stderr
+    (tmp_path / "c.yaml").write_text("long_text: sideways\n")
+    run = run_module("mlc.predict", "--config", str(tmp_path / "c.yaml"), timeout=120)
+    assert run.returncode == 2 and "'sideways' is not one of truncate, window" in run.stderr
+    (tmp_path / "c.yaml").write_bytes(b"\xff\xfe\x00")
+    run = run_module("mlc.predict", "--config", str(tmp_path / "c.yaml"), timeout=120)
+    assert run.returncode == 2 and "cannot parse the config file" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_os_errors_and_bugs_are_one_line(capsys, monkeypatch):
+    def denied(argv):
+        raise PermissionError(13, "Permission denied", "/data/locked.csv")
+
+    assert run_cli(denied, []) == 2
+    assert capsys.readouterr().err == ("error: /data/locked.csv: cannot use it: Permission denied (hint: check the "
+                                       "permissions of that path)\n")
+
+    def bug(argv):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.delenv("MLC_TRACEBACK", raising=False)
+    assert run_cli(bug, []) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unexpected TypeError: unsupported operand (this is a bug in mlc" in err
+
+
+def test_outputs_that_would_destroy_inputs_are_refused_before_any_work(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(ROOT / "examples" / "support_tickets.csv", data / "train.csv")
+    for module, output in (("mlc.train", data), ("mlc.train", tmp_path), ("mlc.evaluate", data),
+                           ("mlc.evaluate", tmp_path)):
+        run = run_module(module, "--data", str(data), "--model", str(tmp_path / "no-such-model"), "--output",
+                         str(output), "--overwrite", timeout=120)
+        assert (run.returncode == 2 and "would delete the input" in run.stderr) or "is the input" in run.stderr, \
+            run.stderr[-2000:]
+        assert "no-such-model" not in run.stderr
+    (tmp_path / "bundle").mkdir()
+    run = run_module("mlc.train", "--data", str(data), "--output", str(tmp_path / "bundle"), timeout=120)
+    assert run.returncode == 2 and "exists already (hint: pass --overwrite" in run.stderr
+    assert (data / "train.csv").read_bytes() == (ROOT / "examples" / "support_tickets.csv").read_bytes()
