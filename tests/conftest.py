@@ -67,6 +67,16 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     return folder
 
 
+def read_csv_rectangular(path: Path | str) -> list[dict]:
+    """Rows of a CSV that mlc wrote, after checking that every row has as many fields as the header."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows and all(len(row) == len(rows[0]) for row in rows), f"{path}: ragged CSV"
+    return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+
 def run_module(module: str, *args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run `python -m module args...` from the repository root, as a user would."""
     full_env = {**os.environ, **(env or {})}

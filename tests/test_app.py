@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, read_csv_rectangular
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -177,7 +175,8 @@ def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, 
         from urllib.parse import urljoin
 
         body = page.request.get(urljoin(server.url, link.get_attribute("href"))).text()
-        rows = list(csv.DictReader(io.StringIO(body)))
+        (tmp_path / "download.csv").write_text(body, encoding="utf-8")
+        rows = read_csv_rectangular(tmp_path / "download.csv")
         assert [r["id"] for r in rows] == ["b1", "b2", "b3"] and rows[1]["predicted_labels"] == ""
         assert all(r[f"p_{label}"] for r in (rows[0], rows[2]) for label in labels)
         assert shot.stat().st_size > 10_000

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from .conftest import run_module
+from .conftest import read_csv_rectangular, run_module
 
 TICKETS = "examples/support_tickets.csv"
 
@@ -27,8 +26,7 @@ def test_outputs_and_numbers_agree_with_the_predictions(tiny_bundle, tmp_path):
     assert json.loads((out / "metrics.json").read_text()) == metrics
     assert metrics["split"] == "train" and metrics["rows"] == 880  # one file, scored whole
     labels = metrics["labels"]
-    with (out / "predictions.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_csv_rectangular(out / "predictions.csv")
     truth = np.array([[label in r["true_labels"].split("|") for label in labels] for r in rows], dtype=int)
     pred = np.array([[label in r["predicted_labels"].split("|") for label in labels] for r in rows], dtype=int)
     summary = metrics["overall"]["summary"]

@@ -11,7 +11,7 @@ import pytest
 
 from mlc import Classifier
 
-from .conftest import ROOT, run_module
+from .conftest import ROOT, read_csv_rectangular, run_module
 
 TEXTS = ["My card was charged twice for the same order.", "Mi pedido llegó roto y quiero un reembolso.", "",
          "我的订单还没有到，请尽快处理。"]
@@ -81,14 +81,6 @@ def test_bad_inputs_exit_2(tiny_bundle, tmp_path):
 
 
 CORPUS = ROOT / "tests" / "malformed"
-
-
-def read_csv_rectangular(path) -> list[dict]:
-    """Rows of a CSV that mlc wrote, after checking that every row has as many fields as the header."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    assert rows and all(len(row) == len(rows[0]) for row in rows), f"{path}: ragged CSV"
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
 
 
 def predict(bundle, *args):
