@@ -177,9 +177,27 @@ def read_bundle_info(folder: str | os.PathLike) -> dict[str, Any]:
                          f"(hint: load one of {', '.join(str(folder / p) for p in languages.values())})")
     if not path.is_file():
         raise ModelError(f"{folder}: not an mlc bundle (no {BUNDLE_FILE}) (hint: train one with python -m mlc.train)")
-    info = json.loads(path.read_text("utf-8"))
-    info["thresholds"] = json.loads((folder / THRESHOLDS_FILE).read_text("utf-8"))
+    info = _read_bundle_json(path)
+    info["thresholds"] = _read_bundle_json(folder / THRESHOLDS_FILE)
+    if not isinstance(info.get("labels"), list) or not isinstance(info["thresholds"].get("per_label"), dict):
+        raise ModelError(f"{folder}: a damaged bundle (no label list in {BUNDLE_FILE} or no per_label thresholds in "
+                         f"{THRESHOLDS_FILE}) (hint: retrain it, or restore its files)")
     return info
+
+
+def _read_bundle_json(path: Path) -> dict[str, Any]:
+    """One JSON object of a bundle; a missing, unreadable or damaged file is a ModelError naming it."""
+    try:
+        payload = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing from the bundle (hint: retrain it, or restore the file)") from None
+    except OSError as err:
+        raise ModelError(f"{path}: cannot read it: {err.strerror}") from None
+    except ValueError as err:  # JSON or UTF-8
+        raise ModelError(f"{path}: damaged ({err}) (hint: retrain the bundle, or restore the file)") from None
+    if not isinstance(payload, dict):
+        raise ModelError(f"{path}: damaged (not a JSON object) (hint: retrain the bundle, or restore the file)")
+    return payload
 
 
 def load_bundle_model(folder: str | os.PathLike):
@@ -188,6 +206,11 @@ def load_bundle_model(folder: str | os.PathLike):
 
     folder = Path(folder)
     info = read_bundle_info(folder)
-    model = modeling.MlcForSequenceClassification.from_pretrained(str(folder), use_safetensors=True)
+    try:
+        model = modeling.MlcForSequenceClassification.from_pretrained(str(folder), use_safetensors=True)
+    except Exception as err:  # safetensors, transformers and torch raise their own types for a damaged file
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelError(f"{folder}: the bundle's model cannot be loaded ({first}) (hint: retrain it, or restore "
+                         "its files)") from None
     model.eval()
     return model, load_tokenizer(str(folder)), info

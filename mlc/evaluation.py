@@ -15,7 +15,7 @@ import numpy as np
 
 from .atomic import atomic_file, atomic_folder
 from .data import MultiLabelData, load_data
-from .data.loader import DataWarning
+from .data.loader import DataWarning, column_values
 from .errors import ConfigError, DataError
 from .inference import Classifier
 from .inference_args import EvaluateArgs
@@ -81,10 +81,10 @@ def align(data: MultiLabelData, parts: list[str], labels: list[str], name: str) 
     index = [position[label] for label in data.labels]
     ids, texts, languages, rows = [], [], [], []
     for part in parts:
-        ids += list(data[part]["id"])
-        texts += list(data[part]["text"])
-        languages += list(data[part]["language"])
-        rows += list(data[part]["labels"])
+        ids += column_values(data[part], "id")
+        texts += column_values(data[part], "text")
+        languages += column_values(data[part], "language")
+        rows += column_values(data[part], "labels")
     truth = np.zeros((len(ids), len(labels)), dtype=np.int8)
     if rows:
         truth[:, index] = np.asarray(rows, dtype=np.int8)

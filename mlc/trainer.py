@@ -18,6 +18,7 @@ import torch
 from . import distributed
 from .checkpoint import checkpoint_dir, load_checkpoint, save_checkpoint
 from .data import MultiLabelData, load_data
+from .data.loader import column_values
 from .encoders import load_tokenizer, resolve_model
 from .errors import ConfigError, MlcError
 from .losses import multilabel_loss, positive_weights, single_label_loss
@@ -108,7 +109,7 @@ def pick_device(spec: str) -> torch.device:
 
 def stages_for(args: TrainArgs, data: MultiLabelData) -> list[Stage]:
     counts: dict[str, int] = {}
-    for language in list(data["train"]["language"]):
+    for language in column_values(data["train"], "language"):
         counts[language] = counts.get(language, 0) + 1
     order = args.language_order or sorted(counts, key=lambda lang: (-counts[lang], lang))
     unknown = [lang for lang in order if lang not in counts]
@@ -241,8 +242,8 @@ class Trainer:
         if truncated:
             self._say(f"mlc: {truncated} training texts are longer than --max-length {args.max_length} tokens and were "
                   "truncated")
-        labels = np.array(list(data["train"]["labels"]), dtype=np.float32)
-        languages = list(data["train"]["language"])
+        labels = np.array(column_values(data["train"], "labels"), dtype=np.float32)
+        languages = column_values(data["train"], "language")
         masks = np.array([data.label_mask(lang) for lang in languages], dtype=np.float32)
         pos_weight = positive_weights(labels, masks, args.pos_weight, args.pos_weight_max)
         pos_weight_t = torch.tensor(pos_weight, device=self.device) if pos_weight is not None else None
@@ -416,8 +417,8 @@ class Trainer:
             pred = np.eye(probs.shape[1], dtype=int)[probs.argmax(1)]
         else:
             pred = (probs >= (0.5 if thresholds is None else thresholds)).astype(int)
-        truth = np.array(list(self.data[split]["labels"]))
-        languages = list(self.data[split]["language"])
+        truth = np.array(column_values(self.data[split], "labels"))
+        languages = column_values(self.data[split], "language")
         masks = {lang: self.data.label_mask(lang) for lang in set(languages)}
         return language_f1(pred, truth, languages, masks, probs if self.args.problem == "multi_label" else None)
 

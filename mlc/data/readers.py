@@ -257,7 +257,8 @@ def _records_table(path: Path, records: list, what: str) -> Table:
     columns: dict[str, None] = {}
     for i, record in enumerate(records):
         if not isinstance(record, dict):
-            raise DataError(f"{what} {i + 1} is not an object", path=str(path), line=f"{what} {i + 1}")
+            raise DataError(f"is {type(record).__name__}, not an object", path=str(path), line=f"{what} {i + 1}",
+                            hint="each record is one object, e.g. {\"text\": ..., \"labels\": [...]}")
         columns.update(dict.fromkeys(record))
     if not records:
         raise DataError("file has no rows", path=str(path))

@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+import numpy as np
+
 from .labels import list_examples
+from .loader import column_values
 
 SHOWN = 40  # labels named in a table line; the JSON summary has them all
 
 # Rows or cells the loader changed as the options asked, counted so that nothing is dropped or zeroed unseen.
 COUNTED = ("dropped_empty_text", "dropped_missing_labels", "missing_labels_read_as_zero", "skipped_bad_lines")
+
+
+def label_matrix(ds, width: int) -> np.ndarray:
+    """A split's multi-hot labels as an int array [rows, labels]."""
+    rows = column_values(ds, "labels")
+    return np.asarray(rows, dtype=np.int64).reshape(len(rows), width)
 
 
 def summarize(data) -> dict[str, Any]:
@@ -20,27 +29,22 @@ def summarize(data) -> dict[str, Any]:
     rows_by_language: dict[str, dict[str, int]] = defaultdict(dict)
     frequency: dict[str, dict[str, int]] = {}
     for split, ds in data.splits.items():
-        vectors, languages = ds["labels"], ds["language"]
-        counts = [0] * len(labels)
-        per_language: dict[str, list[int]] = defaultdict(lambda: [0] * len(labels))
-        for vector, language in zip(vectors, languages):
-            for j, v in enumerate(vector):
-                if v:
-                    counts[j] += 1
-                    per_language[language][j] += 1
+        vectors, languages = label_matrix(ds, len(labels)), np.asarray(column_values(ds, "language"))
         n = len(vectors)
-        for language, count in Counter(languages).items():
+        for language, count in Counter(languages.tolist()).items():
             rows_by_language[language][split] = count
         splits[split] = {
             "rows": n,
-            "label_cardinality": round(sum(map(sum, vectors)) / n, 4) if n else 0.0,
-            "no_label_rows": sum(1 for v in vectors if not any(v)),
-            "label_counts": dict(zip(labels, counts)),
+            "label_cardinality": round(float(vectors.sum()) / n, 4) if n else 0.0,
+            "no_label_rows": int((vectors.sum(axis=1) == 0).sum()),
+            "label_counts": dict(zip(labels, vectors.sum(axis=0).tolist())),
         }
         if split == "train":
-            annotated = {lang: set(names) for lang, names in data.language_labels.items()}
-            frequency = {lang: {labels[j]: c for j, c in enumerate(v) if labels[j] in annotated[lang]}
-                         for lang, v in sorted(per_language.items())}
+            frequency = {}
+            for language in sorted(set(languages.tolist())):
+                counts = vectors[languages == language].sum(axis=0).tolist()
+                annotated = set(data.language_labels[language])
+                frequency[language] = {label: c for label, c in zip(labels, counts) if label in annotated}
     return {
         "labels": labels,
         "languages": {lang: {"rows": rows_by_language[lang], "labels": names}
