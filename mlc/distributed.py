@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .errors import ConfigError
+
 
 @dataclass(frozen=True)
 class World:
@@ -58,3 +60,18 @@ def barrier() -> None:
 def cleanup() -> None:
     if torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()
+
+
+def pick_device(spec: str) -> torch.device:
+    """auto: this process's GPU (LOCAL_RANK under torchrun) if there is one, else the CPU."""
+    local = current().local_rank
+    if spec == "auto":
+        spec = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(f"cuda:{local}" if spec == "cuda" and current().distributed else spec)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"--device {spec} was asked for but no CUDA GPU is visible to torch")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(f"process {local} wants GPU {device.index} but torch sees {torch.cuda.device_count()} "
+                          "(hint: launch at most one process per GPU, or share one GPU with --device cuda:0 "
+                          "--ddp-backend gloo)")
+    return device

@@ -21,11 +21,9 @@ import numpy as np
 import torch
 
 from .errors import ConfigError, ModelError
+from .inference_args import AGGREGATIONS, LONG_TEXT_MODES
 from .precision import PRECISIONS, emulation_warning, precision_name, scoring_dtype
 from .thresholds import InvalidThreshold, check_threshold, check_threshold_array
-
-LONG_TEXT_MODES = ("truncate", "window")
-AGGREGATIONS = ("max", "mean")
 
 
 class Classifier:
@@ -56,8 +54,8 @@ class Classifier:
         auto (the precision the bundle's thresholds were tuned in, where this device has instructions for it,
         else fp32), fp32, bf16 or fp16 (autocast)."""
         from .bundle import load_bundle_model
+        from .distributed import pick_device
         from .ngrams import NgramModel
-        from .trainer import pick_device
 
         if str(path) == "default":
             from .demo import ensure_demo_bundle

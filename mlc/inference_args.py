@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from .data.args import DataArgs, _opt
 from .errors import ConfigError
-from .inference import AGGREGATIONS, LONG_TEXT_MODES
 from .precision import PRECISIONS
 from .thresholds import check_thresholds_option
 
+LONG_TEXT_MODES = ("truncate", "window")
+AGGREGATIONS = ("max", "mean")
 SPLITS = ("auto", "train", "validation", "test", "all")
 TUNE_OBJECTIVES = ("f1", "shrunk-f1", "global-f1", "language-macro-f1", "per-language-f1", "precision", "recall")
 

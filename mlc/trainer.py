@@ -92,21 +92,6 @@ class _BestTracker:
         self.state = None if weights is None else {k: v.to(device) for k, v in weights.items()}
 
 
-def pick_device(spec: str) -> torch.device:
-    """auto: this process's GPU (LOCAL_RANK under torchrun) if there is one, else the CPU."""
-    local = distributed.current().local_rank
-    if spec == "auto":
-        spec = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(f"cuda:{local}" if spec == "cuda" and distributed.current().distributed else spec)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"--device {spec} was asked for but no CUDA GPU is visible to torch")
-    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
-        raise ConfigError(f"process {local} wants GPU {device.index} but torch sees {torch.cuda.device_count()} "
-                          "(hint: launch at most one process per GPU, or share one GPU with --device cuda:0 "
-                          "--ddp-backend gloo)")
-    return device
-
-
 def stages_for(args: TrainArgs, data: MultiLabelData) -> list[Stage]:
     counts: dict[str, int] = {}
     for language in column_values(data["train"], "language"):
@@ -166,7 +151,7 @@ class Trainer:
             raise ConfigError("--schedule per-language trains one model per language: use mlc.train() or "
                               "python -m mlc.train, which write one bundle per language")
         self.data = data if data is not None else load_data(args)
-        self.device = pick_device(args.device)
+        self.device = distributed.pick_device(args.device)
         self.world = distributed.setup(self.device, args.ddp_backend)
         self.amp_dtype = autocast_dtype(args.precision, self.device)
         # fp16 needs loss scaling so that small gradients do not underflow; bf16 and fp32 do not.

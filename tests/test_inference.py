@@ -68,8 +68,9 @@ def test_per_language_thresholds_follow_each_text_language(classifier, tiny_bund
     assert (classifier.resolve_thresholds({first: 0.9}, ["xx", "es"])[:, 0] == 0.9).all()
 
 
-def test_language_masks_labels_never_annotated_in_that_language(classifier):
-    classifier.language_labels = {**classifier.language_labels, "xx": classifier.labels[:2]}
+def test_language_masks_labels_never_annotated_in_that_language(classifier, monkeypatch):
+    # monkeypatch restores the shared fixture afterwards
+    monkeypatch.setattr(classifier, "language_labels", {**classifier.language_labels, "xx": classifier.labels[:2]})
     results = classifier.predict(TEXTS[:2], thresholds=0.0, languages=["xx", "en"])
     assert results[0]["labels"] and set(results[0]["labels"]) <= set(classifier.labels[:2])
     assert set(results[1]["labels"]) == set(classifier.labels)
@@ -142,3 +143,16 @@ def test_a_bundle_scores_as_when_its_thresholds_were_tuned(tiny_model_dir, tmp_p
     assert np.abs(clf.predict_proba(texts, ngrams=False) - tuned_on).max() < 1e-5
     fp32 = Classifier.load(tmp_path / "b", device="cpu", precision="fp32")
     assert np.abs(fp32.predict_proba(texts, ngrams=False) - tuned_on).max() > 1e-4
+
+
+def test_loading_a_bundle_never_imports_training(tiny_bundle):
+    import ast
+    import subprocess
+    import sys
+
+    code = ("import sys; from mlc import Classifier; Classifier.load(sys.argv[1], device='cpu'); "
+            "print(sorted(m for m in sys.modules if m.startswith('mlc.')))")
+    run = subprocess.run([sys.executable, "-c", code, str(tiny_bundle)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    loaded = ast.literal_eval(run.stdout.strip().splitlines()[-1])
+    assert "mlc.inference" in loaded and not {"mlc.trainer", "mlc.training_args", "mlc.checkpoint"} & set(loaded)
