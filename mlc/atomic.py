@@ -133,6 +133,12 @@ def check_output_path(output: str | os.PathLike, *, inputs: Iterable[str | os.Pa
         if target in source_path.parents:
             raise OutputError(f"{option} {output}: is a folder that holds the input {source}; writing it would "
                               "delete the input (hint: choose another output path)")
+        if source_path.is_dir() and source_path in target.parents:
+            raise OutputError(f"{option} {output}: is inside the input folder {source}; mlc writes nothing into its "
+                              "inputs (hint: choose a path outside it)")
+        if target.exists() and source_path.exists() and os.path.samefile(target, source_path):
+            raise OutputError(f"{option} {output}: is the input {source} under another name (a link); mlc never "
+                              "writes over its input (hint: choose another output path)")
     if target.exists():
         if folder and not target.is_dir():
             raise OutputError(f"{option} {output}: is a file; this output is a folder (hint: choose another path)")

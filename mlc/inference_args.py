@@ -62,7 +62,7 @@ class EvaluateArgs(DataArgs, InferenceArgs):
     split: str = _opt("auto", "Which rows to score: auto (test if the data has one, else validation, else every "
                               "row), train, validation, test, or all.", choices=SPLITS)
     output: str | None = _opt(None, "Folder for metrics.json, report.md, predictions.csv and plots/ (written "
-                                    "atomically; never a folder holding the data or the bundle).")
+                                    "atomically; never one that holds or lies inside the data or the bundle).")
     overwrite: bool = _opt(False, "Replace an existing --output folder (without it an existing folder is refused).")
     report_format: str = _opt("table", "What goes to stdout: table, json, or markdown.",
                               choices=("table", "json", "markdown"))

@@ -21,8 +21,8 @@ THRESHOLD_OBJECTIVES = ("per-language-f1", "language-macro-f1", "f1", "shrunk-f1
 class TrainArgs(DataArgs):
     model: str = _opt("default", "Encoder: 'default' (embedded multilingual-e5-small), a local folder, or a "
                                  "Hugging Face hub id.")
-    output: str | None = _opt(None, "Folder the trained bundle is written to (atomically; never a folder holding "
-                                    "the data or the base model).")
+    output: str | None = _opt(None, "Folder the trained bundle is written to (atomically; never one that holds "
+                                    "or lies inside the data or the base model).")
     overwrite: bool = _opt(False, "Replace an existing OUTPUT (without it an existing OUTPUT is refused, unless "
                                   "--resume continues into it).")
     cache_dir: str | None = _opt(None, "Where the default model is built (default $MLC_CACHE_DIR or ~/.cache/mlc).")

@@ -95,6 +95,11 @@ def test_check_output_path(tmp_path):
         check_output_path(tmp_path, inputs=[data / "train.csv"], overwrite=True, folder=True)
     with pytest.raises(OutputError, match="exists already"):
         check_output_path(data, folder=True)
+    with pytest.raises(OutputError, match="is inside the input folder"):
+        check_output_path(data / "bundle", inputs=[data], folder=True)
+    os.link(data / "train.csv", tmp_path / "linked.csv")
+    with pytest.raises(OutputError, match="under another name"):
+        check_output_path(tmp_path / "linked.csv", inputs=[data / "train.csv"], overwrite=True)
     assert check_output_path(tmp_path / "new" / "deeper", folder=True) == tmp_path / "new" / "deeper"
     assert not (tmp_path / "new").exists()  # checking creates nothing
 
