@@ -59,6 +59,12 @@ def f1_scores(truth: np.ndarray, pred: np.ndarray, mask: np.ndarray | None = Non
     return macro, micro
 
 
+def per_label_f1(truth: np.ndarray, pred: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """F1 of each label over the rows annotated with it (0 where undefined)."""
+    truth, pred, _ = _masked(truth, pred, mask)
+    return _prf(*_counts(truth, pred))[2]
+
+
 def language_f1(pred: np.ndarray, truth: np.ndarray, languages: list[str], masks: dict[str, list[int]],
                 probs: np.ndarray | None = None) -> dict[str, dict[str, float]]:
     """Macro- and micro-F1 per language (macro over that language's annotated labels), plus `all`: the mean of
