@@ -51,7 +51,7 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type, title: s
     already have a flag (from an earlier group) are skipped, so a subclass's options can follow its base's."""
     group = parser.add_argument_group(title) if title else parser
     hints = typing.get_type_hints(cls)
-    taken = {action.dest for action in parser._actions}
+    taken = {action.dest for action in parser._actions} | set(getattr(parser, "hidden_options", ()))
     for f in dataclasses.fields(cls):
         if not f.init or f.metadata.get("cli") is False or f.name in taken:
             continue
@@ -97,11 +97,18 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     return {str(k).replace("-", "_"): v for k, v in values.items()}
 
 
+def hidden_options(cls: type) -> tuple[str, ...]:
+    """Fields a verb inherits but does not offer (e.g. evaluation never splits its data): neither flags nor
+    config-file keys, so that nothing is accepted and then ignored."""
+    return tuple(getattr(cls, "HIDDEN_OPTIONS", ()))
+
+
 def parse_dataclass_cli(cls: type[T], prog: str, description: str, groups: Sequence[tuple[type, str]],
                         argv: Sequence[str] | None = None) -> T:
     """Parse `argv` into `cls`: `--config FILE` plus one option group per (dataclass, title), flags over file."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--config", help="YAML or JSON file of the options below; flags override it.")
+    parser.hidden_options = hidden_options(cls)
     for group_cls, title in groups:
         add_dataclass_arguments(parser, group_cls, title)
     namespace = parser.parse_args(argv)
@@ -111,7 +118,7 @@ def parse_dataclass_cli(cls: type[T], prog: str, description: str, groups: Seque
 def build_args(cls: type[T], namespace: argparse.Namespace, config: str | None = None) -> T:
     """An instance of `cls` from a config file (if any) overridden by the flags given on the command line."""
     values: dict[str, Any] = load_config_file(config) if config else {}
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name not in hidden_options(cls)}
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ConfigError(f"{config}: unknown option(s) {', '.join(unknown)}")

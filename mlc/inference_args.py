@@ -4,6 +4,7 @@ the Python API, like `TrainArgs`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .data.args import DataArgs, _opt
 from .errors import ConfigError
@@ -80,7 +81,13 @@ class EvaluateArgs(DataArgs, InferenceArgs):
                                choices=TUNE_OBJECTIVES)
     target: float = _opt(0.9, "The precision or recall to reach with --tune-objective precision|recall.")
 
+    # Evaluation data is scored as given: it never splits off a validation or holdout slice, so these data options
+    # are not offered (mlc.cli) and are fixed at 0 here.
+    HIDDEN_OPTIONS: ClassVar[tuple[str, ...]] = ("validation_size", "threshold_holdout", "split_seed")
+
     def __post_init__(self) -> None:
-        # Evaluation data is scored as given: never split off a validation slice.
+        if self.validation_size not in (0.0, DataArgs.validation_size) or self.threshold_holdout:
+            raise ConfigError("evaluation scores its data as given: validation_size and threshold_holdout do not "
+                              "apply (hint: pick rows with --split)")
         self.validation_size = 0.0
         self.threshold_holdout = 0.0

@@ -8,8 +8,9 @@ import shutil
 
 import pytest
 
-from mlc.cli import run_cli
+from mlc.cli import hidden_options, run_cli
 from mlc.data.args import DataArgs
+from mlc.errors import ConfigError
 from mlc.inference_args import EvaluateArgs, PredictArgs
 from mlc.training_args import TrainArgs
 
@@ -24,7 +25,7 @@ def test_help_lists_every_option(module, args_class):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     flags = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(args_class)
-             if f.init and f.metadata.get("cli") is not False]
+             if f.init and f.metadata.get("cli") is not False and f.name not in hidden_options(args_class)]
     # Whole flags: --validation must not hide behind --validation-size.
     missing = [flag for flag in flags if not re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", run.stdout)]
     assert not missing, f"{module} --help does not document {missing}"
@@ -80,3 +81,13 @@ def test_outputs_that_would_destroy_inputs_are_refused_before_any_work(tmp_path)
     run = run_module("mlc.train", "--data", str(data), "--output", str(tmp_path / "bundle"), timeout=120)
     assert run.returncode == 2 and "exists already (hint: pass --overwrite" in run.stderr
     assert (data / "train.csv").read_bytes() == (ROOT / "examples" / "support_tickets.csv").read_bytes()
+
+
+def test_evaluate_offers_no_split_options(tmp_path):
+    run = run_module("mlc.evaluate", "--help", timeout=120)
+    assert "--validation-size" not in run.stdout and "--threshold-holdout" not in run.stdout
+    (tmp_path / "c.yaml").write_text("validation_size: 0.3\n")
+    run = run_module("mlc.evaluate", "--config", str(tmp_path / "c.yaml"), timeout=120)
+    assert run.returncode == 2 and "unknown option(s) validation_size" in run.stderr
+    with pytest.raises(ConfigError, match="scores its data as given"):
+        EvaluateArgs(data="d.csv", threshold_holdout=0.2)
