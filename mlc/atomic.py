@@ -7,6 +7,7 @@ input or an existing file."""
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import shutil
 import tempfile
@@ -50,7 +51,7 @@ def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
         return []
     removed = []
     for kind in (_OLD, _TMP):  # an old folder moved aside is restored before anything is deleted
-        for path in sorted(target.parent.glob(f".{glob_escape(target.name)}.{kind}-*")):
+        for path in sorted(target.parent.glob(f".{glob.escape(target.name)}.{kind}-*")):
             pid = _writer_pid(path.name, target, kind)
             if pid is None or (pid and _alive(pid)):
                 continue
@@ -62,10 +63,6 @@ def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
                 path.unlink(missing_ok=True)
             removed.append(path)
     return removed
-
-
-def glob_escape(name: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
 
 
 @contextmanager

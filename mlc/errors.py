@@ -98,18 +98,16 @@ _OS_HINTS = {
 }
 
 
-def os_error_message(error: OSError, action: str = "cannot use") -> str:
-    """One line for an `OSError`: the path, what went wrong and what to do."""
-    path = error.filename if error.filename is not None else "?"
-    reason = error.strerror or type(error).__name__
-    hint = _OS_HINTS.get(error.errno or -1)
-    return f"{path}: {action} it: {reason}" + (f" (hint: {hint})" if hint else "")
-
-
-class FileAccessError(DataError, OutputError):
+class FileAccessError(DataError):
     """A file or folder that cannot be read or written (permissions, a folder where a file was expected, a full
     disk): the operating system's reason in one line, with the path and a hint."""
 
     def __init__(self, error: OSError, action: str = "cannot use") -> None:
-        MlcError.__init__(self, os_error_message(error, action))
-        self.problem, self.path, self.line, self.column, self.hint = str(self), error.filename, None, None, None
+        super().__init__(f"{action} it: {error.strerror or type(error).__name__}",
+                         path=error.filename if error.filename is not None else "?",
+                         hint=_OS_HINTS.get(error.errno or -1))
+
+
+def os_error_message(error: OSError, action: str = "cannot use") -> str:
+    """One line for an `OSError`: the path, what went wrong and what to do."""
+    return str(FileAccessError(error, action))

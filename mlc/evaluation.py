@@ -23,7 +23,7 @@ from .metrics import bootstrap_f1, multilabel_metrics, single_label_metrics, uni
 from .overlap import seen_in_bundle, seen_note
 from .thresholds import (
     language_label_thresholds,
-    read_thresholds_file,
+    parse_thresholds_option,
     threshold_payload,
     tune_thresholds_for,
 )
@@ -102,18 +102,8 @@ def align(data: MultiLabelData, parts: list[str], labels: list[str], name: str) 
 def read_thresholds(spec: str, classifier: Classifier) -> np.ndarray | None:
     """--thresholds: 'bundle' (None: the bundle's own, per language where it has them), one number in [0, 1], or a
     JSON file of {label: threshold} (or the bundle's thresholds.json format). Every value is checked."""
-    if spec == "bundle":
-        return None
     try:
-        number = float(spec)
-    except ValueError:
-        payload = read_thresholds_file(spec)
-        try:
-            return classifier.resolve_thresholds(payload)
-        except ConfigError as err:
-            raise ConfigError(f"--thresholds {spec}: {err}") from None
-    try:
-        return classifier.resolve_thresholds(number)
+        return classifier.resolve_thresholds(parse_thresholds_option(spec))
     except ConfigError as err:
         raise ConfigError(f"--thresholds {spec}: {err}") from None
 

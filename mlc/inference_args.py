@@ -9,7 +9,7 @@ from typing import ClassVar
 from .data.args import DataArgs, _opt
 from .errors import ConfigError
 from .precision import PRECISIONS
-from .thresholds import check_thresholds_option
+from .thresholds import parse_thresholds_option
 
 LONG_TEXT_MODES = ("truncate", "window")
 AGGREGATIONS = ("max", "mean")
@@ -41,7 +41,7 @@ class InferenceArgs:
             raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
         if self.stride is not None and self.stride < 0:
             raise ConfigError(f"--stride must be 0 or more, got {self.stride}")
-        check_thresholds_option(self.thresholds)
+        parse_thresholds_option(self.thresholds)
 
 
 @dataclass

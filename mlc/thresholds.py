@@ -31,6 +31,8 @@ def check_threshold(value: Any, what: str = "threshold") -> float:
 
 def check_threshold_array(values: Any, what: str = "thresholds") -> np.ndarray:
     """An array of thresholds, each checked as `check_threshold` does."""
+    if np.asarray(values).dtype == bool:
+        raise InvalidThreshold(f"{what} must be numbers in [0, 1], not true/false")
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
@@ -38,23 +40,21 @@ def check_threshold_array(values: Any, what: str = "thresholds") -> np.ndarray:
     bad = ~np.isfinite(array) | (array < 0) | (array > 1)
     if bad.any():
         raise InvalidThreshold(f"{what} must be numbers in [0, 1], got {array[bad].ravel()[0]!r}")
-    if any(isinstance(v, bool) for v in np.asarray(values, dtype=object).ravel()):
-        raise InvalidThreshold(f"{what} must be numbers in [0, 1], not true/false")
     return array
 
 
-def check_thresholds_option(spec: str) -> None:
-    """--thresholds before any model is loaded: 'bundle', one number in [0, 1], or a readable JSON file (whose
-    labels are checked against the bundle's later)."""
+def parse_thresholds_option(spec: str) -> Any:
+    """--thresholds as given: None for 'bundle', one number checked to lie in [0, 1], or the payload of a JSON file
+    (its values are checked against the bundle's labels by `Classifier.resolve_thresholds`). Called before the model
+    is loaded, so that a bad value costs no scoring."""
     if spec == "bundle":
-        return
+        return None
     try:
         number = float(spec)
     except ValueError:
-        read_thresholds_file(spec)
-        return
+        return read_thresholds_file(spec)
     try:
-        check_threshold(number, "--thresholds")
+        return check_threshold(number, "--thresholds")
     except InvalidThreshold as err:
         raise ConfigError(str(err)) from None
 

@@ -239,7 +239,7 @@ def _read_examples(table: Table, source: Source, args: DataArgs, label_names: li
         leftovers = [c for c in table.columns if c not in (text_col, layout.columns[0])]
         id_col = leftovers[0] if len(leftovers) == 1 else None
     cells = LabelCells(table, args.missing_labels, args.minus_one)
-    examples: list[tuple[int, _Example]] = []
+    examples: list[_Example] = []
     for i, row in enumerate(table.rows):
         where = table.locations[i]
         raw = row.get(text_col)
@@ -260,15 +260,13 @@ def _read_examples(table: Table, source: Source, args: DataArgs, label_names: li
         else:
             names = _list_labels(row.get(layout.columns[0]), i, layout.columns[0], args, label_names, cells,
                                  language, reading)
-        examples.append((i, _Example(ident, normalize_text(raw), raw, language, names, (table.path, where))))
+        if i not in cells.drop:  # missing_labels="drop"
+            examples.append(_Example(ident, normalize_text(raw), raw, language, names, (table.path, where)))
     cells.check()
-    if cells.drop:
-        reading.counters["dropped_missing_labels"] += len(cells.drop)
-        examples = [(i, e) for i, e in examples if i not in cells.drop]
+    reading.counters["dropped_missing_labels"] += len(cells.drop)
     reading.counters["missing_labels_read_as_zero"] += cells.zeroed
-    if table.skipped_lines:
-        reading.counters["skipped_bad_lines"] += len(table.skipped_lines)
-    return [e for _, e in examples]
+    reading.counters["skipped_bad_lines"] += len(table.skipped_lines)
+    return examples
 
 
 def _list_labels(value: Any, index: int, column: str, args: DataArgs, label_names: list[str] | None,

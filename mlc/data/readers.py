@@ -307,13 +307,10 @@ def read_table(path: str | Path, *, fmt: str | None = None, encoding: str = "utf
         table = _read_parquet(path)
     else:
         text = _decode(path, encoding)
-        if kind in ("csv", "tsv"):
-            table = _read_delimited(path, text, delimiter or _sniff_delimiter(text, kind), header, known_columns,
-                                    columns, quoting, bad_lines)
-        elif kind == "jsonl":
-            table = _read_jsonl(path, text, bad_lines)
-        else:
-            table = _read_json(path, text)
+        if kind in ("csv", "tsv"):  # a NUL in these was found when decoding
+            return _read_delimited(path, text, delimiter or _sniff_delimiter(text, kind), header, known_columns,
+                                   columns, quoting, bad_lines)
+        table = _read_jsonl(path, text, bad_lines) if kind == "jsonl" else _read_json(path, text)
     _check_nul_cells(table)
     return table
 
