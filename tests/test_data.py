@@ -326,3 +326,9 @@ def test_cli_reads_a_config_file_and_flags_override_it(tmp_path):
     config.write_text("bogus_option: 1\n")
     bad = run_module("mlc.data", "--config", str(config))
     assert bad.returncode == 2 and "unknown option(s) bogus_option" in bad.stderr
+
+
+def test_label_names_may_be_a_list_in_python(tmp_path):
+    (tmp_path / "d.jsonl").write_text('{"text": "a", "labels": [1]}\n{"text": "b", "labels": [0, 1]}\n')
+    data = load_data(tmp_path / "d.jsonl", label_names=["joy", "anger"], validation_size=0)
+    assert data.labels == ["joy", "anger"] and as_sets(data) == {"d-1": {"anger"}, "d-2": {"joy", "anger"}}

@@ -155,6 +155,8 @@ def discover(path: str | Path) -> tuple[dict[str, list[Source]], Path | None]:
 
 def _label_names(args: DataArgs, roots: list[Path]) -> list[str] | None:
     spec = args.label_names
+    if isinstance(spec, (list, tuple)):  # the Python API may pass the names themselves
+        spec = ",".join(map(str, spec))
     if spec is None:
         for root in roots:
             folder = root if root.is_dir() else root.parent
