@@ -7,6 +7,7 @@ config-file key and a keyword argument are the same thing with the same help tex
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -171,6 +172,10 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[s
     except MlcError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:  # the reader of stdout went away (e.g. `| head`): nothing left to say to it
+        with contextlib.suppress(OSError, ValueError):  # so that flushing stdout at exit cannot fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as err:
         print(f"error: {os_error_message(err)}", file=sys.stderr)
         return 2

@@ -91,3 +91,11 @@ def test_evaluate_offers_no_split_options(tmp_path):
     assert run.returncode == 2 and "unknown option(s) validation_size" in run.stderr
     with pytest.raises(ConfigError, match="scores its data as given"):
         EvaluateArgs(data="d.csv", threshold_holdout=0.2)
+
+
+def test_a_closed_stdout_ends_quietly(capsys):
+    def closed(argv):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    assert run_cli(closed, []) == 141
+    assert capsys.readouterr().err == ""
