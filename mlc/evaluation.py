@@ -102,8 +102,11 @@ def align(data: MultiLabelData, parts: list[str], labels: list[str], name: str) 
 def read_thresholds(spec: str, classifier: Classifier) -> np.ndarray | None:
     """--thresholds: 'bundle' (None: the bundle's own, per language where it has them), one number in [0, 1], or a
     JSON file of {label: threshold} (or the bundle's thresholds.json format). Every value is checked."""
+    chosen = parse_thresholds_option(spec)
+    if chosen is None:  # the bundle's own, per language where it has them: resolved with the rows' languages
+        return None
     try:
-        return classifier.resolve_thresholds(parse_thresholds_option(spec))
+        return classifier.resolve_thresholds(chosen)
     except ConfigError as err:
         raise ConfigError(f"--thresholds {spec}: {err}") from None
 
