@@ -178,3 +178,16 @@ def test_gzip_and_text_inputs(tiny_bundle, tmp_path):
     assert predict(tiny_bundle, "--input", str(source), "--output", str(out)).returncode == 0
     lines = out.read_text("utf-8").split("\n")[:-1]
     assert [json.loads(x)["text"] for x in lines] == ["first\u2028still first", "second"]
+
+
+def test_bundle_thresholds_follow_each_rows_language(tiny_bundle, tmp_path):
+    saved = json.loads((tiny_bundle / "thresholds.json").read_text("utf-8"))["per_language"]
+    out = tmp_path / "o.csv"  # 880 tickets in 8 languages, each with its language column
+    run = predict(tiny_bundle, "--input", str(ROOT / "examples" / "support_tickets.csv"), "--output", str(out))
+    assert run.returncode == 0, run.stderr[-2000:]
+    labels = Classifier.load(tiny_bundle).labels
+    for row in read_csv_rectangular(out):
+        own = saved[row["language"]]
+        expected = {label for label in labels if float(row[f"p_{label}"]) >= own[label]}
+        near = {label for label in labels if abs(float(row[f"p_{label}"]) - own[label]) <= 1e-6}
+        assert set(row["predicted_labels"].split("|")) - {""} ^ expected <= near
