@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ EXTENSIONS = {
     ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".parquet": "parquet", ".pq": "parquet",
 }
+_LONE_CR = re.compile(r"\r(?!\n)")
 COMPRESSED = ".gz"  # gzip: data.csv.gz, data.tsv.gz, data.jsonl.gz, data.json.gz
 csv.field_size_limit(1 << 28)
 
@@ -153,12 +155,19 @@ def _format_name(delimiter: str) -> str:
 def _parse_records(path: Path, text: str, delimiter: str, quoting: bool) -> list[tuple[int, list[str]]]:
     """(first line number, fields) of every non-blank record. A quote that does not close a field cleanly is a
     QuotingError: read leniently, it would merge rows or drop quote characters from the text."""
+    # The csv module ends a line at a lone \r too; in a file whose lines end in \n a lone \r is text (a writer
+    # with \n line ends leaves it unquoted), so it is kept in its field. NUL, refused when decoding, stands in.
+    lone_cr = "\r" in text and "\n" in text
+    if lone_cr:
+        text = _LONE_CR.sub("\x00", text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
                         quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE, strict=quoting)
     records: list[tuple[int, list[str]]] = []
     start = 1
     try:
         for fields in reader:
+            if lone_cr:
+                fields = [x.replace("\x00", "\r") for x in fields]
             if any(x.strip() for x in fields):
                 records.append((start, fields))
             start = reader.line_num + 1
