@@ -1,6 +1,7 @@
 """The mlc demo: per-label scores with a threshold slider per label, for text in any language.
 
     python app.py                      # the demo bundle (built from the embedded model on first start), 127.0.0.1:7860
+    python app.py --help               # every option (flags, a --config file, or MLC_MODEL / GRADIO_SERVER_* variables)
     python app.py --model BUNDLE_DIR   # or MLC_MODEL=BUNDLE_DIR python app.py
     python app.py --share              # a public gradio.live link (needs internet)
 
@@ -11,8 +12,6 @@ api_name="/predict")`.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +19,12 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from mlc.service import AUTO, DemoService, friendly
+from mlc.core.errors import ConfigError
+from mlc.core.runner import run_cli
+from mlc.data.args import InputArgs
+from mlc.demo.args import MAX_BATCH_ROWS, AppArgs
+from mlc.demo.service import AUTO, DemoService, friendly
+from mlc.inference.files import predict_texts, read_inputs, write_outputs
 
 EXAMPLES = [
     ["I was charged twice for my order and I want my money back, please hurry!"],
@@ -34,7 +38,6 @@ EXAMPLES = [
     ["注文した商品がまだ届きません。返金してください。"],
     ["Asante sana kwa huduma nzuri, nimefurahi sana!"],
 ]
-MAX_BATCH_ROWS = 5000
 
 
 def _labels_text(labels: list[str]) -> str:
@@ -176,14 +179,10 @@ def _report(service: DemoService) -> tuple[str, list, str]:
 
 
 def _label_file(service: DemoService, file, column: str, thresholds: list[float] | None, max_rows: int):
-    from mlc.errors import ConfigError
-    from mlc.inference_args import PredictArgs
-    from mlc.predict import predict_texts, read_inputs, write_outputs
-
     if file is None:
         raise ConfigError("upload a file first")
     path = file if isinstance(file, str) else file.name
-    records, texts, languages, columns = read_inputs(PredictArgs(input=path, text_column=column.strip() or None))
+    records, texts, languages, columns = read_inputs(path, InputArgs(text_column=column.strip() or None))
     note = ""
     if len(texts) > max_rows:
         note = f"The file has {len(texts):,} rows; the first {max_rows:,} were labelled."
@@ -202,32 +201,9 @@ def _label_file(service: DemoService, file, column: str, thresholds: list[float]
     return str(out), preview, " ".join(x for x in (summary, note) if x)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=os.environ.get("MLC_MODEL", "default"),
-                        help="A bundle folder written by python -m mlc.train, or default (the demo bundle, built "
-                             "from the embedded model on first start and cached) [env MLC_MODEL]")
-    parser.add_argument("--cache-dir", default=None, help="Cache of the default model and demo bundle "
-                                                          "[env MLC_CACHE_DIR, else ~/.cache/mlc]")
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                        help="Address to listen on; 0.0.0.0 for every interface [env GRADIO_SERVER_NAME]")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                        help="Port [env GRADIO_SERVER_PORT, default 7860]")
-    parser.add_argument("--share", action="store_true", help="Also create a public gradio.live link (needs internet)")
-    parser.add_argument("--max-chars", type=int, default=2000, help="Longest text classified; longer input is "
-                                                                     "cut, with a message [default 2000]")
-    parser.add_argument("--concurrency", type=int, default=2, help="Requests run at once; others queue [default 2]")
-    parser.add_argument("--queue-size", type=int, default=64, help="Requests that may wait [default 64]")
-    parser.add_argument("--max-batch-rows", type=int, default=MAX_BATCH_ROWS, help="Rows labelled per uploaded file")
-    return parser.parse_args(argv)
-
-
 def main(argv: list[str] | None = None) -> int:
-    from mlc.cli import run_cli
-
     def _run(_argv) -> int:
-        args = parse_args(argv)
+        args = AppArgs.from_cli("python app.py", __doc__.split("\n\n")[0], argv).validate()
         service = DemoService(args.model, args.cache_dir, args.max_chars).start(background=True)
         demo = build_demo(service, args.max_batch_rows)
         demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)

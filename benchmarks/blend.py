@@ -29,9 +29,9 @@ from common import mean, paired_bootstrap, per_language  # noqa: E402
 from thresholds import per_language_thresholds  # noqa: E402
 
 from mlc.data import load_data  # noqa: E402
-from mlc.evaluation import align  # noqa: E402
-from mlc.ngrams import NgramModel, mix  # noqa: E402
-from mlc.thresholds import DEFAULT_THRESHOLD, language_label_thresholds, tune_thresholds_for  # noqa: E402
+from mlc.data.aligned import align  # noqa: E402
+from mlc.metrics.thresholds import DEFAULT_THRESHOLD, language_label_thresholds, tune_thresholds_for  # noqa: E402
+from mlc.model.ngrams import NgramModel, mix  # noqa: E402
 
 WEIGHTS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0)
 OBJECTIVES = ("f1", "language-macro-f1", "global-f1", "per-language-f1")

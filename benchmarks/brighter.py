@@ -43,7 +43,7 @@ from common import (  # noqa: E402
 )
 
 from mlc.data import load_data  # noqa: E402
-from mlc.thresholds import DEFAULT_THRESHOLD  # noqa: E402
+from mlc.metrics.thresholds import DEFAULT_THRESHOLD  # noqa: E402
 
 BRIGHTER = ROOT.parent / "shared" / "data" / "brighter"
 # --quick: the four smallest languages with published numbers (Algerian Arabic, Sundanese, Tatar, Swedish: three
@@ -98,14 +98,14 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
     """Train one variant, score dev under each threshold rule; save_probs: also keep the dev and validation
     encoder's probabilities (an .npz per variant beside this path) for offline studies (thresholds.py, blend.py)."""
     from mlc import Classifier
-    from mlc.evaluation import align
-    from mlc.trainer import train
-    from mlc.training_args import TrainArgs
+    from mlc.data.aligned import align
+    from mlc.training.args import TrainArgs
+    from mlc.commands.train import fit
 
     output = work / f"bundle-{name}"
     started = time.perf_counter()
     args = TrainArgs(**{**base, **options, "data": str(view / "train"), "output": str(output)})
-    train(args)
+    fit(args)
     seconds = time.perf_counter() - started
     clf = Classifier.load(output)
     dev = align(data, ["test"], clf.labels, "dev")
@@ -215,7 +215,7 @@ def main() -> None:
     if opts.quick and not opts.config:  # the 28-language recipe, on 4 languages
         opts.config = str(ROOT / "examples" / "brighter.yaml")
     if opts.config:
-        from mlc.cli import load_config_file
+        from mlc.core.options import load_config_file
 
         base.update(load_config_file(opts.config))
     started = time.perf_counter()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlc.metrics import bootstrap_weights, f1_scores
+from mlc.metrics.scores import bootstrap_weights, f1_scores
 
 
 def per_language(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: np.ndarray) -> dict:
@@ -49,7 +49,7 @@ def cpu_description() -> str:
     """The CPU as it matters for speed: model, vector instructions, bf16 support, threads (machines here differ)."""
     import torch
 
-    from mlc.precision import cpu_has_native_bf16
+    from mlc.model.dtypes import cpu_has_native_bf16
 
     model = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
@@ -66,8 +66,8 @@ def tfidf_baseline(data, split: str = "test") -> np.ndarray:
     """The cheap baseline: mlc's n-gram model alone (TF-IDF of word 1-2-grams and character 2-5-grams, one-vs-rest
     logistic regression, per language; mlc.ngrams), fitted on `train`; probabilities for `split`. Labels without
     both classes in a language's train get probability 0."""
-    from mlc.evaluation import align
-    from mlc.ngrams import NgramModel
+    from mlc.data.aligned import align
+    from mlc.model.ngrams import NgramModel
 
     rows = align(data, ["train"], data.labels, "train")
     model = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, data.labels, weight=1.0)
@@ -90,7 +90,7 @@ def thresholds_like_bundle(bundle, val_probs: np.ndarray, val, languages) -> np.
     import json
     from pathlib import Path
 
-    from mlc.thresholds import DEFAULT_THRESHOLD, language_label_thresholds, tune_thresholds_for
+    from mlc.metrics.thresholds import DEFAULT_THRESHOLD, language_label_thresholds, tune_thresholds_for
 
     objective = json.loads((Path(bundle) / "training_args.json").read_text())["threshold_objective"]
     if objective == "none":

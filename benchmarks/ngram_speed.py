@@ -26,8 +26,8 @@ from brighter import BRIGHTER, data_view  # noqa: E402
 from common import machine_description  # noqa: E402
 
 from mlc.data import load_data  # noqa: E402
-from mlc.evaluation import align  # noqa: E402
-from mlc.ngrams import NgramModel, available_cores  # noqa: E402
+from mlc.data.aligned import align  # noqa: E402
+from mlc.model.ngrams import NgramModel, available_cores  # noqa: E402
 
 
 def main() -> None:

@@ -74,10 +74,10 @@ def xed_view(folder: Path, seed: int = 42) -> Path:
 
 def run(dataset: str, config: dict, work: Path) -> dict:
     from mlc import Classifier
-    from mlc.evaluation import align
-    from mlc.thresholds import DEFAULT_THRESHOLD
-    from mlc.trainer import train
-    from mlc.training_args import TrainArgs
+    from mlc.data.aligned import align
+    from mlc.metrics.thresholds import DEFAULT_THRESHOLD
+    from mlc.training.args import TrainArgs
+    from mlc.commands.train import fit
 
     if dataset == "xed":
         folder = xed_view(work / "xed")
@@ -96,7 +96,7 @@ def run(dataset: str, config: dict, work: Path) -> dict:
 
     output = work / "bundle"
     started = time.perf_counter()
-    train(TrainArgs(**{**config, **options, "output": str(output)}))
+    fit(TrainArgs(**{**config, **options, "output": str(output)}))
     seconds = time.perf_counter() - started
     clf = Classifier.load(output)
     test = align(data, ["test"], clf.labels, "test")
@@ -144,7 +144,7 @@ def main() -> None:
         sys.exit(f"data sets not found at {SHARED}")
     config: dict = {"model": "default"}
     if opts.config:
-        from mlc.cli import load_config_file
+        from mlc.core.options import load_config_file
 
         config.update(load_config_file(opts.config))
     with tempfile.TemporaryDirectory(prefix=f"mlc-{opts.dataset}-") as tmp:

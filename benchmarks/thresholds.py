@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mlc.metrics import f1_scores  # noqa: E402
-from mlc.thresholds import (  # noqa: E402
+from mlc.metrics.scores import f1_scores  # noqa: E402
+from mlc.metrics.thresholds import (  # noqa: E402
     DEFAULT_THRESHOLD,
     SHRINK_STRENGTH,
     global_threshold,

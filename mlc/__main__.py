@@ -7,10 +7,11 @@ import sys
 from collections.abc import Sequence
 
 VERBS = {
-    "data": ("mlc.data.__main__", "load a data set and print its summary"),
-    "train": ("mlc.train", "fine-tune an encoder and write a bundle"),
-    "evaluate": ("mlc.evaluate", "score a bundle on labelled data"),
-    "predict": ("mlc.predict", "label texts with a bundle"),
+    "data": ("mlc.commands.data", "load a data set and print its summary"),
+    "train": ("mlc.commands.train", "fine-tune an encoder and write a bundle"),
+    "evaluate": ("mlc.commands.evaluate", "score a bundle on labelled data"),
+    "predict": ("mlc.commands.predict", "label texts with a bundle"),
+    "demo": ("mlc.demo.__main__", "build the demo bundle and print its folder"),
 }
 
 
@@ -21,7 +22,7 @@ def usage() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .cli import run_cli
+    from mlc.core.runner import run_cli
 
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):

@@ -87,11 +87,11 @@ def run_module(module: str, *args: str, env: dict | None = None, timeout: int = 
 @pytest.fixture(scope="session")
 def tiny_bundle(tiny_model_dir, tmp_path_factory) -> Path:
     """A bundle of the tiny model briefly trained on examples/support_tickets.csv (8 labels, 8 languages)."""
-    from mlc.trainer import train
-    from mlc.training_args import TrainArgs
+    from mlc.training.args import TrainArgs
+    from mlc.commands.train import fit
 
     folder = tmp_path_factory.mktemp("tiny-bundle") / "bundle"
-    train(TrainArgs(data=str(ROOT / "examples" / "support_tickets.csv"), model=str(tiny_model_dir),
+    fit(TrainArgs(data=str(ROOT / "examples" / "support_tickets.csv"), model=str(tiny_model_dir),
                     output=str(folder), schedule="joint", epochs=1, max_steps=40, batch_size=16, max_length=32,
                     learning_rate=1e-3, freeze_embeddings=False))
     return folder

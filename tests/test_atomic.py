@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mlc.atomic import atomic_file, atomic_folder, check_output_path, remove_stale_temporaries
-from mlc.errors import OutputError
+from mlc.core.atomic import atomic_file, atomic_folder, check_output_path, remove_stale_temporaries
+from mlc.core.errors import OutputError
 
 from .conftest import ROOT, TINY_SENTENCES
 

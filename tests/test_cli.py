@@ -8,11 +8,13 @@ import shutil
 
 import pytest
 
-from mlc.cli import hidden_options, run_cli
+from mlc.core.errors import ConfigError
+from mlc.core.options import hidden_options
+from mlc.core.runner import run_cli
 from mlc.data.args import DataArgs
-from mlc.errors import ConfigError
-from mlc.inference_args import EvaluateArgs, PredictArgs
-from mlc.training_args import TrainArgs
+from mlc.evaluation.args import EvaluateArgs
+from mlc.inference.args import PredictArgs
+from mlc.training.args import TrainArgs
 
 from .conftest import ROOT, run_module
 

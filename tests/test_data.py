@@ -7,8 +7,7 @@ import warnings
 
 import pytest
 
-from mlc.data import DataWarning, load_data
-from mlc.errors import (
+from mlc.core.errors import (
     ColumnError,
     DecodeError,
     DuplicateIdError,
@@ -17,6 +16,7 @@ from mlc.errors import (
     MissingFileError,
     UnknownFormatError,
 )
+from mlc.data import DataWarning, load_data
 
 from .conftest import run_module
 

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from mlc.default_model import MANIFEST, cache_problem, default_model_dir, ensure_default_model
-from mlc.e5_format import read_e5
-from mlc.encoders import load_tokenizer, resolve_model
-from mlc.errors import ModelError
+from mlc.core.errors import ModelError
+from mlc.model.default_model import MANIFEST, cache_problem, default_model_dir, ensure_default_model
+from mlc.model.e5_format import read_e5
+from mlc.model.encoders import load_tokenizer, resolve_model
 
 pytestmark = pytest.mark.default_model
 
@@ -39,7 +39,7 @@ def test_default_loads_offline_with_auto_classes_and_embeds_translations_togethe
     code = (
         "import torch\n"
         "from transformers import AutoModel\n"
-        "from mlc.encoders import resolve_model, load_tokenizer\n"
+        "from mlc.model.encoders import resolve_model, load_tokenizer\n"
         f"path = resolve_model('default', {str(cache)!r})\n"
         "tok = load_tokenizer(path); model = AutoModel.from_pretrained(path).eval()\n"
         "assert len(tok) == 250002, len(tok)\n"

@@ -129,14 +129,14 @@ def test_bad_inputs_exit_2_with_a_clear_line(tiny_bundle, tmp_path):
 
 @pytest.fixture(scope="module")
 def brighter_bundle(shared_data, tiny_model_dir, tmp_path_factory):
-    from mlc.trainer import train
-    from mlc.training_args import TrainArgs
+    from mlc.training.args import TrainArgs
+    from mlc.commands.train import fit
 
     root = tmp_path_factory.mktemp("brighter")
     (root / "train").mkdir()
     for lang in ("eng", "deu"):
         (root / "train" / f"{lang}.csv").symlink_to(shared_data / "brighter" / "train" / f"{lang}.csv")
-    train(TrainArgs(data=str(root / "train"), model=str(tiny_model_dir), output=str(root / "bundle"),
+    fit(TrainArgs(data=str(root / "train"), model=str(tiny_model_dir), output=str(root / "bundle"),
                     schedule="joint", max_steps=10, max_length=32))
     return root / "bundle"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mlc import Classifier
-from mlc.errors import ConfigError, ModelError
+from mlc.core.errors import ConfigError, ModelError
 
 TEXTS = ["My card was charged twice for the same order.", "Mi pedido llegó roto y quiero un reembolso.",
          "我的订单还没有到，请尽快处理。", "Great service!", "طلبي لم يصل بعد، أرجو المساعدة"]
@@ -114,7 +114,7 @@ def test_precision_auto_scores_in_the_precision_the_thresholds_were_tuned_in(tin
     if tuned:
         saved["scores_precision"] = tuned
     (bundle / "thresholds.json").write_text(json.dumps(saved), "utf-8")
-    monkeypatch.setattr("mlc.precision.cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr("mlc.model.dtypes.cpu_has_native_bf16", lambda: native)
     clf = Classifier.load(bundle, device="cpu", precision=asked)
     assert clf.precision == expected and f"precision={expected}" in repr(clf)
     # Only a precision forced onto a CPU that emulates it is warned about (auto never picks one).
@@ -127,14 +127,15 @@ def test_precision_auto_scores_in_the_precision_the_thresholds_were_tuned_in(tin
 def test_a_bundle_scores_as_when_its_thresholds_were_tuned(tiny_model_dir, tmp_path, monkeypatch):
     """Trained in bf16, the bundle records it, and auto scores its validation rows as the trainer did when it tuned
     the thresholds on them; fp32 scoring would not."""
-    from mlc.trainer import Trainer, train
-    from mlc.training_args import TrainArgs
+    from mlc.training.args import TrainArgs
+    from mlc.commands.train import fit
+    from mlc.training.trainer import Trainer
 
-    monkeypatch.setattr("mlc.precision.cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr("mlc.model.dtypes.cpu_has_native_bf16", lambda: True)
     args = TrainArgs(data="examples/support_tickets.csv", model=str(tiny_model_dir), output=str(tmp_path / "b"),
                      schedule="joint", max_steps=8, batch_size=8, max_length=32, learning_rate=1e-3,
                      precision="bf16", device="cpu")
-    result = train(args)
+    result = fit(args)
     assert json.loads((tmp_path / "b" / "thresholds.json").read_text("utf-8"))["scores_precision"] == "bf16"
     tuned_on = Trainer(args, result.data).predict_proba(result.model, result.tokenizer, "validation")
     texts = list(result.data["validation"]["text"])
@@ -155,4 +156,6 @@ def test_loading_a_bundle_never_imports_training(tiny_bundle):
     run = subprocess.run([sys.executable, "-c", code, str(tiny_bundle)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     loaded = ast.literal_eval(run.stdout.strip().splitlines()[-1])
-    assert "mlc.inference" in loaded and not {"mlc.trainer", "mlc.training_args", "mlc.checkpoint"} & set(loaded)
+    assert "mlc.inference.classifier" in loaded
+    upward = [m for m in loaded if m.startswith(("mlc.training", "mlc.evaluation", "mlc.commands", "mlc.demo"))]
+    assert not upward, f"loading a bundle imported {upward}"

@@ -5,20 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlc.metrics import f1_scores, language_f1
+from mlc.metrics.scores import f1_scores, language_f1
 
 
 def test_evaluate_metric_equals_mlc_metrics():
     import evaluate
 
-    import mlc.language_f1_metric
+    import mlc.metrics.language_f1_metric
 
     rng = np.random.default_rng(0)
     truth, pred = rng.integers(0, 2, (60, 4)), rng.integers(0, 2, (60, 4))
     languages = ["eng"] * 30 + ["deu"] * 20 + ["amh"] * 10
     names = ["anger", "disgust", "fear", "joy"]
     annotated = {"eng": ["anger", "fear", "joy"]}  # English was not annotated with disgust
-    metric = evaluate.load(mlc.language_f1_metric.__file__)
+    metric = evaluate.load(mlc.metrics.language_f1_metric.__file__)
     got = metric.compute(predictions=pred, references=truth, languages=languages, label_names=names,
                          annotated=annotated)
     masks = {"eng": [1, 0, 1, 1], "deu": [1, 1, 1, 1], "amh": [1, 1, 1, 1]}

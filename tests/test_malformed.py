@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlc import errors
+from mlc.core import errors
 from mlc.data import DataWarning, load_data
 
 from .conftest import run_module

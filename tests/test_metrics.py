@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, f1_score, hamming_loss, jaccard_score
 
-from mlc.metrics import bootstrap_f1, f1_scores, language_f1, multilabel_metrics, single_label_metrics
+from mlc.metrics.scores import bootstrap_f1, f1_scores, language_f1, multilabel_metrics, single_label_metrics
 
 LABELS = ["a", "b", "c"]
 # Hand-checked case: label a: tp=2 fp=1 fn=0; b: tp=1 fp=0 fn=1; c: tp=0 fp=0 fn=0 (never true, never predicted).

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 
 from mlc import Classifier
+from mlc.core.errors import ConfigError
 from mlc.data import load_data
-from mlc.errors import ConfigError
-from mlc.evaluation import align
-from mlc.ngrams import NGRAMS_DIR, NgramModel
-from mlc.trainer import train
-from mlc.training_args import TrainArgs
+from mlc.data.aligned import align
+from mlc.data.languages import resolve_languages
+from mlc.model.ngrams import NGRAMS_DIR, NgramModel
+from mlc.training.args import TrainArgs
+from mlc.commands.train import fit
 from tests.conftest import ROOT, run_module
 
 TICKETS = ROOT / "examples" / "support_tickets.csv"
@@ -65,11 +66,14 @@ def test_save_load_round_trip_without_pickle(tmp_path, tickets, fitted):
 
 def test_language_routing_and_blend_arithmetic(fitted):
     texts = ["I was charged twice for my order", "Mi pedido llegó roto", "Kiitos paljon avusta"]
-    # "eng"-style aliases are not needed here: the bundle's own codes, a detected code, and a given unknown one.
-    assert fitted.resolve(texts, ["en", None, "fi"]) == ["en", "es", None]
+    # The bundle's own code, a detected code, and a given unknown one (kept: nothing is guessed over it).
+    resolved = resolve_languages(texts, ["en", None, "fi"], sorted(fitted.models))
+    assert resolved == ["en", "es", "fi"]
+    assert [fitted.model_language(lang) for lang in resolved] == ["en", "es", None]
+    assert np.allclose(fitted.predict_proba(texts), fitted.predict_proba(texts, ["en", "es", "fi"]), equal_nan=True)
     encoder = np.full((3, len(fitted.labels)), 0.2, dtype=np.float32)
-    ngram = fitted.predict_proba(texts, ["en", None, "fi"])
-    blended = fitted.blend(encoder, texts, ["en", None, "fi"])
+    ngram = fitted.predict_proba(texts, resolved)
+    blended = fitted.blend(encoder, texts, resolved)
     assert np.allclose(blended[:2], 0.5 * 0.2 + 0.5 * ngram[:2])
     assert np.allclose(blended[2], 0.2) and np.isnan(ngram[2]).all()  # no Finnish model: the encoder alone
 
@@ -111,7 +115,7 @@ def test_bundles_blend_by_default_and_tune_thresholds_on_the_blend(tiny_bundle):
 def test_weight_zero_turns_the_blend_off_and_single_label_refuses_it(tiny_model_dir, tmp_path):
     common = {"data": str(TICKETS), "label_column": "labels", "model": str(tiny_model_dir), "schedule": "joint",
               "max_steps": 2, "batch_size": 8, "max_length": 16}
-    train(TrainArgs(**common, output=str(tmp_path / "off"), ngram_weight=0))
+    fit(TrainArgs(**common, output=str(tmp_path / "off"), ngram_weight=0))
     assert not (tmp_path / "off" / NGRAMS_DIR).exists() and Classifier.load(tmp_path / "off").ngrams is None
     with pytest.raises(ConfigError, match="multi_label"):
         TrainArgs(**common, output=str(tmp_path / "x"), problem="single_label", ngram_weight=0.5).validate()

@@ -11,9 +11,9 @@ import warnings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mlc.core.errors import DataError
 from mlc.data import DataWarning, load_data
 from mlc.data.labels import INVALID, MINUS_ONE, MISSING, ONE, ZERO, cell_value, split_label_list
-from mlc.errors import DataError
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Any text: quotes, delimiters, newlines, CR, tabs, BOMs, emoji, right-to-left scripts (no lone surrogates, which

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlc.metrics import language_f1
-from mlc.thresholds import (
+from mlc.metrics.scores import language_f1
+from mlc.metrics.thresholds import (
     SHRINK_STRENGTH,
     best_f1_threshold,
     global_threshold,

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from mlc.bundle import load_bundle_model, read_bundle_info
-from mlc.errors import ConfigError
-from mlc.trainer import Trainer, TrainingDivergedError, stages_for, train
-from mlc.training_args import TrainArgs
+from mlc.bundle.folder import load_bundle_model, read_bundle_info
+from mlc.core.errors import ConfigError
+from mlc.training.args import TrainArgs
+from mlc.commands.train import fit
+from mlc.training.trainer import Trainer, TrainingDivergedError, stages_for
 
 from .conftest import run_module
 
@@ -40,7 +41,7 @@ def test_schedules_train_and_report_validation_per_stage(tiny_model_dir, tmp_pat
 
 def test_per_language_writes_one_bundle_per_language_with_its_own_labels(tiny_model_dir, tmp_path):
     from mlc import Classifier
-    from mlc.errors import ModelError
+    from mlc.core.errors import ModelError
 
     folder = tmp_path / "data"
     folder.mkdir()
@@ -50,7 +51,7 @@ def test_per_language_writes_one_bundle_per_language_with_its_own_labels(tiny_mo
     (folder / "de.csv").write_text("text,late\n" + "".join(
         f"{words[(i * 5) % 8]} {i} bitte,{i % 2}\n" for i in range(30)), encoding="utf-8")
     output = tmp_path / "models"
-    result = train(tiny_args(tiny_model_dir, tmp_path, data=str(folder), output=str(output), schedule="per-language",
+    result = fit(tiny_args(tiny_model_dir, tmp_path, data=str(folder), output=str(output), schedule="per-language",
                              max_steps=0, language_epochs=1, max_length=16))
     assert result.bundles == {"en": "en", "de": "de"}  # largest first
     assert set(result.stage_metrics) == {"language:en", "language:de"}
@@ -62,7 +63,7 @@ def test_per_language_writes_one_bundle_per_language_with_its_own_labels(tiny_mo
     with pytest.raises(ModelError, match="one bundle per language"):
         Classifier.load(output)
     with pytest.raises(ConfigError, match="every language is trained already"):
-        train(tiny_args(tiny_model_dir, tmp_path, data=str(folder), output=str(output), schedule="per-language",
+        fit(tiny_args(tiny_model_dir, tmp_path, data=str(folder), output=str(output), schedule="per-language",
                         max_steps=0, language_epochs=1, max_length=16, resume=True))
     with pytest.raises(ConfigError, match="one model per language"):
         Trainer(tiny_args(tiny_model_dir, tmp_path, schedule="per-language"))
@@ -87,7 +88,7 @@ def test_losses_problem_types_and_options_lower_the_loss(tiny_model_dir, tmp_pat
 
 
 def test_bundle_reloads_and_predicts_identically(tiny_model_dir, tmp_path):
-    result = train(tiny_args(tiny_model_dir, tmp_path, schedule="joint"))
+    result = fit(tiny_args(tiny_model_dir, tmp_path, schedule="joint"))
     folder = tmp_path / "bundle"
     info = read_bundle_info(folder)
     assert info["labels"] == result.data.labels
@@ -108,7 +109,7 @@ def test_thresholds_are_tuned_on_validation_and_held_back_training_rows(tiny_mod
     lines = Path("examples/support_tickets.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp_path / "train.csv").write_text("".join(lines[:1] + lines[1::2]), encoding="utf-8")
     (tmp_path / "dev.csv").write_text("".join(lines[:1] + lines[2::2]), encoding="utf-8")
-    result = train(tiny_args(tiny_model_dir, tmp_path, schedule="joint", data=str(tmp_path / "train.csv"),
+    result = fit(tiny_args(tiny_model_dir, tmp_path, schedule="joint", data=str(tmp_path / "train.csv"),
                              validation=str(tmp_path / "dev.csv"), threshold_holdout=0.2,
                              threshold_objective=objective))
     splits = {name: set(result.data[name]["id"]) for name in ("train", "holdout", "validation")}
@@ -126,7 +127,7 @@ def test_bundle_loads_in_a_transformers_pipeline_without_mlc(tiny_model_dir, tmp
     import subprocess
     import sys
 
-    result = train(tiny_args(tiny_model_dir, tmp_path, schedule="joint", max_steps=5))
+    result = fit(tiny_args(tiny_model_dir, tmp_path, schedule="joint", max_steps=5))
     texts = ["Mi pedido no llegó", "我的账户被锁定了"]
     result.model.cpu().eval()
     with torch.no_grad():
@@ -165,7 +166,7 @@ def test_nan_loss_stops_with_the_step_named(tiny_model_dir, tmp_path):
                                                               (False, "bf16", "bf16"), (True, "fp32", "fp32")])
 def test_cpu_precision_auto_is_bf16_only_where_the_cpu_has_bf16_instructions(tiny_model_dir, tmp_path, monkeypatch,
                                                                              capsys, native, precision, expected):
-    monkeypatch.setattr("mlc.precision.cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr("mlc.model.dtypes.cpu_has_native_bf16", lambda: native)
     result = Trainer(tiny_args(tiny_model_dir, tmp_path, schedule="joint", device="cpu", precision=precision,
                                max_steps=2)).train()
     assert result.precision == expected
@@ -175,7 +176,7 @@ def test_cpu_precision_auto_is_bf16_only_where_the_cpu_has_bf16_instructions(tin
 
 
 def test_pos_weight_is_clipped():
-    from mlc.losses import positive_weights
+    from mlc.training.losses import positive_weights
 
     labels = np.array([[1, 0], [0, 0], [0, 0], [0, 0]] * 250)
     labels[0, 1] = 1
@@ -187,7 +188,7 @@ def test_pos_weight_is_clipped():
 def test_cls_last4_concatenates_four_layers_and_needs_them(tiny_model_dir, tmp_path):
     from transformers import BertConfig, BertModel
 
-    from mlc.modeling import MlcForSequenceClassification
+    from mlc.model.modeling import MlcForSequenceClassification
 
     with pytest.raises(ConfigError, match="cls-last4 needs at least 3 encoder layers"):
         Trainer(tiny_args(tiny_model_dir, tmp_path, pooling="cls-last4", max_steps=1)).train()
@@ -279,7 +280,7 @@ def test_cli_resumes_after_kill_9(tiny_model_dir, tmp_path):
 def test_python_api_is_exposed_at_the_package_top(tiny_model_dir, tmp_path):
     import mlc
 
-    result = mlc.train(mlc.TrainArgs(data="examples/support_tickets.csv", model=str(tiny_model_dir),
+    result = mlc.fit(mlc.TrainArgs(data="examples/support_tickets.csv", model=str(tiny_model_dir),
                                      output=str(tmp_path / "api"), max_steps=2, schedule="joint", max_length=32))
     assert result.steps == 2 and (tmp_path / "api" / "thresholds.json").exists()
 
@@ -298,7 +299,7 @@ def test_early_stopping_stops_a_stage_that_does_not_improve(tiny_model_dir, tmp_
 
 
 def test_early_stopping_breaks_f1_ties_by_average_precision():
-    from mlc.trainer import _BestTracker
+    from mlc.training.trainer import _BestTracker
 
     model = torch.nn.Linear(1, 1)
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ColumnError, LabelValueError, MissingLabelError
-from .readers import Table
+from mlc.core.errors import ColumnError, LabelValueError, MissingLabelError
+from mlc.data.readers import Table
 
 LIST_COLUMN_NAMES = ("labels", "label", "emotions", "emotion", "categories", "category", "tags", "intents",
                      "classes", "topics", "label_ids")

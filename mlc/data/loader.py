@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import (
+from mlc.core.errors import (
     ColumnError,
     ConfigError,
     DataError,
@@ -19,9 +19,9 @@ from ..errors import (
     LabelValueError,
     MissingFileError,
 )
-from ..text import normalize_text
-from .args import DataArgs
-from .labels import (
+from mlc.core.text import normalize_text
+from mlc.data.args import DataArgs
+from mlc.data.labels import (
     LabelCells,
     Layout,
     describe_columns,
@@ -30,7 +30,16 @@ from .labels import (
     resolve_items,
     split_label_list,
 )
-from .readers import EXTENSIONS, Table, data_stem, data_suffix, read_lines, read_saved_dataset, read_table
+from mlc.data.languages import UNDETERMINED
+from mlc.data.readers import (
+    EXTENSIONS,
+    Table,
+    data_stem,
+    data_suffix,
+    read_lines,
+    read_saved_dataset,
+    read_table,
+)
 
 SPLIT_ALIASES = {"train": "train", "training": "train", "dev": "validation", "development": "validation",
                  "validation": "validation", "valid": "validation", "val": "validation", "test": "test"}
@@ -40,7 +49,6 @@ TEXT_COLUMNS = ("text", "sentence", "comment_text", "content", "review", "body",
 ID_COLUMNS = ("id", "idx", "uid", "example_id", "guid")
 LANGUAGE_COLUMNS = ("language", "lang", "locale", "lang_code", "language_code")
 LABEL_NAME_FILES = ("labels.txt", "label_names.txt", "classes.txt", "emotions.txt")
-UNDETERMINED = "und"
 _KNOWN_COLUMNS = {*TEXT_COLUMNS, *ID_COLUMNS, *LANGUAGE_COLUMNS, "labels", "label"}
 
 
@@ -95,12 +103,12 @@ class MultiLabelData:
                               {language: list(self.language_labels[language])}, info, list(self.warnings))
 
     def summary(self) -> dict[str, Any]:
-        from .summary import summarize
+        from mlc.data.summary import summarize
 
         return summarize(self)
 
     def summary_table(self) -> str:
-        from .summary import format_summary
+        from mlc.data.summary import format_summary
 
         return format_summary(self.summary())
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import (
+from mlc.core.errors import (
     ColumnError,
     DataError,
     DecodeError,

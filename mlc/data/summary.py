@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .labels import list_examples
-from .loader import column_values
+from mlc.data.labels import list_examples
+from mlc.data.loader import column_values
 
 SHOWN = 40  # labels named in a table line; the JSON summary has them all
 

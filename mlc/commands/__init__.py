@@ -1,0 +1,1 @@
+"""The verbs: python -m mlc.<verb> and `mlc VERB` (train, evaluate, predict, data)."""

@@ -1,0 +1,150 @@
+"""What the demo serves, apart from its widgets: the classifier (loaded, or the demo bundle built, in a background
+thread so the page is up at once), its status, and the per-request logic (length cap, language, decisions)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlc.bundle.folder import read_bundle_info
+from mlc.core.errors import ConfigError, MlcError
+from mlc.data.languages import resolve_language
+from mlc.demo.bundle import demo_labels, ensure_demo_bundle
+from mlc.inference.classifier import Classifier
+
+log = logging.getLogger("mlc.app")
+AUTO = "auto-detect"
+
+
+@dataclass
+class Scored:
+    """One classified text: probabilities, the language used, and a note for the visitor (or '')."""
+
+    probs: np.ndarray
+    language: str | None
+    detected: str | None
+    note: str
+
+
+class DemoService:
+    """Holds the classifier for the app. `model` is a bundle folder, or None for the demo bundle (built on first
+    use into `cache_dir`)."""
+
+    def __init__(self, model: str | None = None, cache_dir: str | None = None, max_chars: int = 2000) -> None:
+        self.model, self.cache_dir, self.max_chars = model, cache_dir, max_chars
+        self.classifier: Classifier | None = None
+        self.error: str | None = None
+        self.started = time.perf_counter()
+        self.ready_seconds: float | None = None
+        if model is None:
+            self.labels, self._languages = demo_labels()
+        else:
+            info = read_bundle_info(model)  # fails now, not in the thread, if this is not a bundle
+            self.labels, self._languages = list(info["labels"]), sorted(info.get("language_labels", {}))
+
+    # ---- lifecycle --------------------------------------------------------------------------------------------
+
+    def start(self, background: bool = True) -> DemoService:
+        if background:
+            threading.Thread(target=self._load, name="mlc-load", daemon=True).start()
+        else:
+            self._load()
+        return self
+
+    def _load(self) -> None:
+        try:
+            folder = self.model if self.model is not None else ensure_demo_bundle(self.cache_dir)
+            self.classifier = Classifier.load(folder)
+            self.ready_seconds = time.perf_counter() - self.started
+            log.warning("mlc: model ready in %.0f s: %s", self.ready_seconds, self.classifier.path)
+        except Exception as error:  # shown in the status line; the app keeps serving it
+            self.error = f"{type(error).__name__}: {error}"
+            log.error("mlc: the model could not be loaded\n%s", traceback.format_exc())
+
+    @property
+    def ready(self) -> bool:
+        return self.classifier is not None
+
+    def status(self) -> str:
+        if self.error:
+            return f"**Model failed to load:** {self.error}"
+        if not self.ready:
+            waited = time.perf_counter() - self.started
+            what = "building the demo model (fine-tuning the embedded multilingual encoder on the example " \
+                   "tickets; about 3 minutes on 2 CPU cores, once)" if self.model is None else "loading the model"
+            return f"**Please wait:** {what}... {waited:.0f} s so far."
+        clf = self.classifier
+        languages = ", ".join(sorted(clf.language_labels)) or "unknown"
+        return (f"**Ready.** Bundle `{Path(str(clf.path)).name}`: {len(clf.labels)} labels, trained on {languages}; "
+                f"{clf.problem.replace('_', '-')}. Thresholds start at the bundle's tuned values.")
+
+    def tuned_thresholds(self, language: str | None = None) -> list[float]:
+        """The bundle's thresholds for texts in `language` (its own, if the bundle tuned them per language)."""
+        if not self.classifier:
+            return [0.5] * len(self.labels)
+        return np.atleast_2d(self.classifier.resolve_thresholds(None, [language]))[0].tolist()
+
+    def has_language_thresholds(self) -> bool:
+        return bool(self.classifier and self.classifier.language_thresholds)
+
+    def languages(self) -> list[str]:
+        return self._languages
+
+    def require(self) -> Classifier:
+        if self.error:
+            raise ConfigError(f"the model failed to load: {self.error}")
+        if self.classifier is None:
+            raise ConfigError("the model is still being prepared; try again in a moment")
+        return self.classifier
+
+    # ---- requests ---------------------------------------------------------------------------------------------
+
+    def score(self, text: str, language: str | None = AUTO) -> Scored:
+        clf = self.require()
+        text = (text or "").strip()
+        if not text:
+            raise ConfigError("the text is empty: type or paste a text to classify")
+        note = ""
+        if len(text) > self.max_chars:
+            note = f"The text has {len(text):,} characters; only the first {self.max_chars:,} were classified."
+            text = text[: self.max_chars]
+        given = None if language in (None, "", AUTO) else language
+        resolved, detected = resolve_language(text, given, clf.languages)
+        probs = clf.predict_proba([text], long_text="window", languages=[resolved])[0]
+        chosen = resolved if resolved in clf.languages else None
+        if clf.ngrams is not None and clf.ngrams.model_language(resolved) is None:
+            note = " ".join(filter(None, [note, "The bundle has no n-gram model for this language, so the scores "
+                                                "are the encoder's alone."]))
+        return Scored(probs, chosen, detected, note)
+
+    def decide(self, probs: np.ndarray, thresholds: list[float], language: str | None) -> list[str]:
+        """Predicted labels, highest score first, with the given per-label thresholds (no model call)."""
+        clf = self.require()
+        chosen = clf.decide(probs[None, :], thresholds, [language] if language else None)[0]
+        return [clf.labels[j] for j in np.argsort(-probs) if chosen[j]]
+
+    def predict(self, text: str, language: str | None = AUTO, thresholds: dict[str, float] | None = None
+                ) -> dict[str, Any]:
+        """The API's answer: scores, thresholds used, predicted labels, language and any note."""
+        scored = self.score(text, language)
+        clf = self.require()
+        used = np.atleast_2d(clf.resolve_thresholds(thresholds, [scored.language]))[0]
+        return {"labels": self.decide(scored.probs, used.tolist(), scored.language),
+                "scores": {label: round(float(p), 6) for label, p in zip(clf.labels, scored.probs)},
+                "thresholds": {label: round(float(t), 6) for label, t in zip(clf.labels, used)},
+                "language": scored.language, "detected_language": scored.detected, "note": scored.note}
+
+
+def friendly(error: Exception) -> str:
+    """The message a visitor sees for a failed request."""
+    if isinstance(error, MlcError):
+        return str(error)
+    log.error("mlc: request failed\n%s", traceback.format_exc())
+    return f"Something went wrong ({type(error).__name__}); the app is still running, please try again."

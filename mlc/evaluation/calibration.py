@@ -1,0 +1,56 @@
+"""The last step of training: a new bundle's thresholds tuned on its validation rows (plus held-back training rows,
+if any) and its validation report, from the scores the bundle itself gives (encoder and n-gram blend, through
+`Classifier`, in the precision inference will use)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlc.bundle.folder import EVALUATION_DIR, replace_thresholds, write_json
+from mlc.bundle.thresholds import threshold_payload
+from mlc.data.aligned import align
+from mlc.data.loader import MultiLabelData
+from mlc.evaluation.evaluator import Evaluation, compute_metrics
+from mlc.evaluation.report import markdown_report, write_plots
+from mlc.inference.classifier import Classifier
+from mlc.metrics.thresholds import tune
+
+
+def calibrate_bundle(folder, data: MultiLabelData, objective: str, device: str = "auto") -> None:
+    """Tune `folder`'s thresholds by `objective` ("none": keep 0.5) on `data`'s validation and holdout rows and
+    write its evaluation/ report; nothing happens without a validation split. `folder` is the bundle being written
+    (a temporary folder), so a kill leaves no half-calibrated bundle behind."""
+    if "validation" not in data.splits:
+        return
+    classifier = Classifier.load(folder, device)
+    parts = ["validation", *(["holdout"] if "holdout" in data.splits else [])]
+    rows = align(data, parts, classifier.labels, "+".join(parts))
+    probs = classifier.predict_proba(rows.texts, languages=rows.languages)
+    thresholds = classifier.thresholds
+    tuned = classifier.problem == "multi_label" and objective != "none"
+    if tuned:
+        found = tune(probs, rows.truth, rows.mask, rows.languages, objective)
+        where = " and ".join(f"{part} ({len(data[part])} rows)" for part in parts)
+        payload = threshold_payload(classifier.labels, found.shared, found.per_language, data.language_labels)
+        replace_thresholds(folder, {**classifier.info["thresholds"], **payload, "source": f"{objective} on {where}"},
+                           keep_previous=False)
+        thresholds = found.for_rows(rows.languages)
+    _write_report(folder, classifier, align(data, ["validation"], classifier.labels, "validation"),
+                  probs[: len(data["validation"])], thresholds[: len(data["validation"])]
+                  if np.ndim(thresholds) == 2 else thresholds, tuned)
+
+
+def _write_report(folder, classifier: Classifier, rows, probs: np.ndarray, thresholds: np.ndarray,
+                  tuned: bool) -> None:
+    """The validation report every bundle carries (the demo's Report tab shows it)."""
+    pred = classifier.decide(probs, thresholds, rows.languages)
+    if tuned:
+        rows.notes.append("the thresholds were tuned on these validation rows (among others), so these scores are "
+                          "optimistic; evaluate on held-out data with python -m mlc.evaluate")
+    metrics = compute_metrics(classifier.labels, classifier.problem, rows, probs, pred, thresholds, bootstrap=200)
+    metrics.update(model="this bundle", thresholds_source="the bundle's thresholds.json")
+    target = folder / EVALUATION_DIR
+    target.mkdir()
+    images = write_plots(Evaluation(metrics, probs, pred, thresholds, rows, classifier.labels), target / "plots")
+    write_json(target / "metrics.json", metrics)
+    (target / "report.md").write_text(markdown_report(metrics, images), "utf-8")

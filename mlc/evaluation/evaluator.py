@@ -1,0 +1,131 @@
+"""Scoring a bundle on labelled data: probabilities from `Classifier`, labels aligned with the bundle's, metrics
+overall, per language and per label, and threshold tuning."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mlc.bundle.text_hashes import seen_in_bundle, seen_note
+from mlc.bundle.thresholds import threshold_payload
+from mlc.core.errors import ConfigError, DataError
+from mlc.data import load_data
+from mlc.data.aligned import LabelledRows, align
+from mlc.data.loader import DataWarning
+from mlc.evaluation.args import EvaluateArgs
+from mlc.inference.classifier import Classifier
+from mlc.metrics.scores import bootstrap_f1, multilabel_metrics, single_label_metrics, uniform_thresholds
+from mlc.metrics.thresholds import tune as tune_thresholds
+
+
+@dataclass
+class Evaluation:
+    metrics: dict[str, Any]
+    probs: np.ndarray
+    pred: np.ndarray
+    thresholds: np.ndarray  # [labels], or [rows, labels] where they vary by language
+    data: LabelledRows
+    labels: list[str]
+    tuned: dict[str, Any] | None = None  # after tune(): the thresholds.json entries that save_thresholds writes
+
+
+def pick_split(available: list[str], split: str) -> str:
+    if split == "auto":
+        return next(s for s in ("test", "validation", "train") if s in available)
+    if split != "all" and split not in available:
+        raise ConfigError(f"--split {split}: the data has only {', '.join(available)} (hint: use --split auto)")
+    return split
+
+
+def load_evaluation_data(args: EvaluateArgs, labels: list[str]) -> LabelledRows:
+    """The chosen split of `args.data`, its labels mapped onto the bundle's `labels`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # "never occurs in training" means nothing here
+        data = load_data(args)
+    split = pick_split(list(data.splits), args.split)
+    unknown = [label for label in data.labels if label not in labels]
+    if unknown:
+        raise DataError(f"the data has labels the bundle does not know: {', '.join(unknown)}", path=args.data,
+                        hint=f"the bundle's labels are {', '.join(labels)}; rename or drop the others")
+    return align(data, list(data.splits) if split == "all" else [split], labels, split)
+
+
+def compute_metrics(labels: list[str], problem: str, data: LabelledRows, probs: np.ndarray, pred: np.ndarray,
+                    thresholds: np.ndarray, bootstrap: int = 0, seed: int = 0) -> dict[str, Any]:
+    """Overall, per-language and language x label metrics (and single-label metrics for single-label bundles)."""
+    overall = multilabel_metrics(data.truth, pred, probs, labels, data.mask, thresholds)
+    languages = np.asarray(data.languages)
+    by_language = {}
+    for language in sorted(set(data.languages)):
+        rows = languages == language
+        by_language[language] = multilabel_metrics(data.truth[rows], pred[rows], probs[rows], labels,
+                                                   data.mask[rows], thresholds[rows] if np.ndim(thresholds) == 2
+                                                   else thresholds)
+    out: dict[str, Any] = {
+        "split": data.split, "rows": len(data.ids), "labels": labels, "problem": problem,
+        "overall": overall,
+        "mean_language_macro_f1": float(np.mean([m["summary"]["macro_f1"] for m in by_language.values()]))
+        if by_language else None,
+        "languages": by_language,
+        "language_label_f1": {lang: {label: m["per_label"][label]["f1"] if label in m["per_label"] else None
+                                     for label in labels} for lang, m in by_language.items()},
+        "notes": list(data.notes) + overall["notes"],
+    }
+    if bootstrap and len(data.ids):
+        out["bootstrap"] = bootstrap_f1(data.truth, pred, data.mask, rounds=bootstrap, seed=seed)
+    if problem == "single_label":
+        out["single_label"] = single_label_metrics(data.truth, probs, labels)
+        out["single_label_by_language"] = {
+            lang: single_label_metrics(data.truth[languages == lang], probs[languages == lang], labels)
+            for lang in sorted(set(data.languages))}
+    return out
+
+
+def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evaluation:
+    """Score `args.model` on `args.data` (Python API of `python -m mlc.evaluate`, without writing files)."""
+    args.validate_inference()
+    classifier = classifier or Classifier.load(args.model, args.device, args.precision)
+    data = load_evaluation_data(args, classifier.labels)
+    if not data.ids:
+        raise DataError(f"the {data.split} split has no rows", path=args.data)
+    seen = seen_in_bundle(classifier.path, data.texts)
+    note = seen_note(seen, len(data.ids))
+    if note:
+        data.notes.append(note)
+        print(f"mlc: warning: {note}", file=sys.stderr)
+    languages = classifier.resolve_languages(data.texts, data.languages)
+    probs = classifier.predict_proba(data.texts, batch_size=args.batch_size, long_text=args.long_text,
+                                     stride=args.stride, aggregate=args.aggregate, progress=True,
+                                     languages=languages)
+    thresholds = classifier.resolve_thresholds(classifier.option_thresholds(args.thresholds), languages)
+    pred = classifier.decide(probs, thresholds, languages)
+    metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,
+                              args.seed)
+    metrics.update(model=str(classifier.path), thresholds_source=args.thresholds, seen_in_bundle=seen,
+                   precision=classifier.precision)
+    return Evaluation(metrics, probs, pred, thresholds, data, classifier.labels)
+
+
+def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> tuple[Evaluation, list[str]]:
+    """Tune thresholds on the evaluated rows; return the evaluation under the new thresholds and the labels whose
+    precision/recall target was out of reach."""
+    if classifier.problem == "single_label":
+        raise ConfigError("--tune-thresholds applies to multi-label bundles (single-label ones take the arg-max)")
+    data = evaluation.data
+    languages = classifier.resolve_languages(data.texts, data.languages)
+    shown = uniform_thresholds(evaluation.thresholds)
+    found = tune_thresholds(evaluation.probs, data.truth, data.mask, languages, args.tune_objective, args.target,
+                            np.where(np.isnan(shown), classifier.thresholds, shown))
+    tuned = found.for_rows(languages)
+    pred = classifier.decide(evaluation.probs, tuned, languages)
+    metrics = compute_metrics(classifier.labels, classifier.problem, data, evaluation.probs, pred, tuned,
+                              args.bootstrap, args.seed)
+    metrics.update(model=str(classifier.path), thresholds_source=f"tuned ({args.tune_objective}) on {data.split}",
+                   seen_in_bundle=evaluation.metrics.get("seen_in_bundle"), precision=classifier.precision)
+    payload = threshold_payload(classifier.labels, found.shared, found.per_language, classifier.language_labels)
+    return Evaluation(metrics, evaluation.probs, pred, tuned, data, classifier.labels, payload), \
+        [classifier.labels[j] for j in found.missed]

@@ -1,0 +1,57 @@
+"""Options of inference (`Classifier` and `python -m mlc.predict`), on the one options mechanism."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from mlc.bundle.thresholds import parse_thresholds_option
+from mlc.core.errors import ConfigError
+from mlc.core.options import Options, option
+from mlc.data.args import InputArgs
+from mlc.model.dtypes import PRECISIONS
+
+LONG_TEXT_MODES = ("truncate", "window")
+AGGREGATIONS = ("max", "mean")
+
+
+@dataclass
+class InferenceArgs(Options):
+    OPTIONS_TITLE: ClassVar[str] = "model"
+
+    model: str | None = option(None, "A bundle folder written by python -m mlc.train (python -m mlc.demo builds "
+                                     "the demo bundle and prints its folder).")
+    device: str = option("auto", "auto, cpu, cuda, or cuda:N.")
+    precision: str = option("auto", "auto (the precision the bundle's thresholds were tuned in, where this device has "
+                                  "instructions for it, else fp32), fp32, bf16 or fp16 (autocast).", choices=PRECISIONS)
+    batch_size: int = option(32, "Texts per forward pass (texts are sorted by length and padded per batch).")
+    long_text: str = option("truncate", "Texts over the bundle's max_length: truncate, or window (score overlapping "
+                                      "windows and merge them per label).", choices=LONG_TEXT_MODES)
+    stride: int | None = option(None, "Tokens shared by consecutive windows with --long-text window (default: a "
+                                    "quarter of the bundle's max_length).")
+    aggregate: str = option("max", "How window scores merge per label: max or mean.", choices=AGGREGATIONS)
+    thresholds: str = option("bundle", "Decision thresholds: bundle (tuned per label at training), a number for "
+                                     "every label, or a JSON file {label: threshold} (others keep the bundle's).")
+
+    def validate_inference(self) -> None:
+        """Options that can be checked before the model is loaded."""
+        if not self.model:
+            raise ConfigError("no model given (hint: --model BUNDLE_DIR, a folder written by python -m mlc.train; "
+                              "python -m mlc.demo builds the demo bundle and prints its folder)")
+        if self.batch_size < 1:
+            raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.stride is not None and self.stride < 0:
+            raise ConfigError(f"--stride must be 0 or more, got {self.stride}")
+        parse_thresholds_option(self.thresholds)
+
+
+@dataclass
+class PredictArgs(InputArgs, InferenceArgs):
+    OPTIONS_TITLE: ClassVar[str] = "prediction"
+
+    input: str | None = option(None, "Texts to classify: a CSV, TSV, JSONL or JSON file with a text column, a .txt "
+                                   "file with one text per line, or - for one text per line on stdin.")
+    output: str | None = option(None, "Where predictions go: a .csv or .jsonl file (written atomically; never the "
+                                    "input), or - for JSON lines on stdout.")
+    overwrite: bool = option(False, "Replace an existing --output file (without it an existing file is refused).")
+    progress: bool = option(True, "Show a progress bar on stderr.")

@@ -1,0 +1,233 @@
+"""The inference API, separate from training:
+
+    from mlc import Classifier
+    clf = Classifier.load("bundle/")          # a folder written by python -m mlc.train
+    clf.predict_proba(["Mi pedido no llegó"])  # [n_texts, n_labels] probabilities
+    clf.predict(["Mi pedido no llegó"])        # [{"labels": [...], "scores": {label: p}}] with tuned thresholds
+
+A bundle with an n-gram model (mlc.model.ngrams; the default for multi-label training) blends it into every score;
+pass `languages` when you know them (else each text's language is detected, mlc.data.languages), or `ngrams=False`
+for the encoder alone. This module never imports training: loading and scoring need the bundle's files alone.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from mlc.bundle.folder import load_bundle_model
+from mlc.bundle.thresholds import (
+    InvalidThreshold,
+    bundle_thresholds,
+    check_threshold,
+    check_threshold_array,
+    parse_thresholds_option,
+)
+from mlc.core.errors import ConfigError, ModelError
+from mlc.core.text import normalize_text
+from mlc.data.languages import resolve_languages
+from mlc.inference.args import AGGREGATIONS, LONG_TEXT_MODES
+from mlc.model.device import pick_device
+from mlc.model.dtypes import PRECISIONS, emulation_warning, precision_name, scoring_dtype
+from mlc.model.ngrams import NgramModel
+from mlc.model.scoring import score_ids
+
+
+class Classifier:
+    """A loaded bundle: model, tokenizer, labels and tuned thresholds."""
+
+    def __init__(self, model, tokenizer, info: dict[str, Any], device: torch.device, path: Path | None = None,
+                 ngrams=None, precision: str = "auto"):
+        if precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        self.model, self.tokenizer, self.info, self.device, self.path = model, tokenizer, info, device, path
+        # The autocast dtype of scoring (None: fp32); auto follows the bundle's scores_precision (mlc.precision).
+        self.amp_dtype = scoring_dtype(precision, device, info["thresholds"].get("scores_precision"))
+        warning = emulation_warning(self.amp_dtype, device)
+        if warning:
+            print(warning, file=sys.stderr)
+        self.ngrams = ngrams  # mlc.ngrams.NgramModel or None
+        self.labels: list[str] = list(info["labels"])
+        self.problem: str = info.get("problem", "multi_label")
+        self.max_length: int = int(info.get("max_length") or 512)
+        self.language_labels: dict[str, list[str]] = info.get("language_labels", {})
+        self.thresholds, self.language_thresholds = bundle_thresholds(info["thresholds"], self.labels, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "auto", precision: str = "auto") -> Classifier:
+        """Load a bundle folder written by `python -m mlc.train`. `precision`: auto (the precision the bundle's
+        thresholds were tuned in, where this device has instructions for it, else fp32), fp32, bf16 or fp16
+        (autocast)."""
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            raise ModelError(f"{folder}: no such bundle folder (hint: train one with python -m mlc.train --output "
+                             "DIR; python -m mlc.demo builds the demo bundle and prints its folder)")
+        model, tokenizer, info = load_bundle_model(folder)
+        target = pick_device(device)
+        return cls(model.to(target), tokenizer, info, target, folder, NgramModel.load(folder), precision)
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages of the bundle's training data."""
+        return sorted(self.language_labels)
+
+    def resolve_languages(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[str]:
+        """Each text's language among the bundle's (mlc.data.languages.resolve_language): the given code or its
+        alias, else the detected one. Resolved codes resolve to themselves, so callers resolve once."""
+        return resolve_languages(texts, languages, self.languages)
+
+    # ---- scores -----------------------------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 32, long_text: str = "truncate",
+                      stride: int | None = None, aggregate: str = "max", progress: bool = False,
+                      languages: Sequence[str | None] | None = None, ngrams: bool = True) -> np.ndarray:
+        """Probabilities [len(texts), len(labels)] in input order: sigmoid per label (multi-label) or softmax
+        (single-label). Texts are batched by length with dynamic padding. `long_text="window"` scores overlapping
+        windows of `max_length` tokens, `stride` tokens of overlap (default a quarter of max_length), and merges them
+        per label by `aggregate`. The bundle's n-gram model, if any, is blended in (`ngrams=False`: the encoder
+        alone, as `transformers.pipeline` scores the bundle); `languages` pick its per-language model (default:
+        detected per text)."""
+        if isinstance(texts, str):
+            raise TypeError("predict_proba takes a list of texts, not one string (hint: wrap it: [text])")
+        if long_text not in LONG_TEXT_MODES:
+            raise ConfigError(f"long_text must be one of {', '.join(LONG_TEXT_MODES)}, not {long_text!r}")
+        if aggregate not in AGGREGATIONS:
+            raise ConfigError(f"aggregate must be one of {', '.join(AGGREGATIONS)}, not {aggregate!r}")
+        if languages is not None and len(languages) != len(texts):
+            raise ConfigError(f"got {len(languages)} languages for {len(texts)} texts (one per text, or None)")
+        texts = [normalize_text(t if isinstance(t, str) else "" if t is None else str(t)) for t in texts]
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        window = long_text == "window"
+        stride = self.max_length // 4 if stride is None else stride
+        if window and not 0 <= stride < self.max_length - 2:
+            raise ConfigError(f"stride must be in [0, {self.max_length - 2}) for max_length {self.max_length}")
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length,
+                                 return_overflowing_tokens=window, stride=stride if window else 0)
+        ids: list[list[int]] = encoded["input_ids"]
+        owner = np.asarray(encoded["overflow_to_sample_mapping"] if window else range(len(texts)))
+        scores = score_ids(self.model, self.tokenizer, ids, batch_size, self.device, self.amp_dtype,
+                           single_label=self.problem == "single_label", progress=progress)
+        if window:
+            scores = merge_windows(scores, owner, len(texts), aggregate)
+        if ngrams and self.ngrams is not None:
+            scores = self.ngrams.blend(scores, texts, self.resolve_languages(texts, languages))
+        return scores
+
+    # ---- decisions --------------------------------------------------------------------------------------------
+
+    def resolve_thresholds(self, thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
+                           languages: Sequence[str | None] | None = None) -> np.ndarray:
+        """The bundle's tuned thresholds: [labels], or [len(languages), labels] when `languages` are given and the
+        bundle has per-language thresholds (a row whose language has none gets the per-label ones). Overridden by
+        one float, a {label: threshold} mapping (other labels keep the tuned value), one value per label, or
+        [texts, labels] values."""
+        tuned = self.thresholds.copy()
+        if languages is not None and self.language_thresholds:
+            tuned = np.stack([self.language_thresholds.get(lang, self.thresholds)
+                              for lang in self._known(languages)]) if len(languages) else \
+                np.zeros((0, len(self.labels)))
+        try:
+            return self._override(tuned, thresholds)
+        except InvalidThreshold as err:
+            raise ConfigError(f"{err} (hint: a threshold is a probability cut-off between 0 and 1)") from None
+
+    def _override(self, tuned: np.ndarray, thresholds: Any) -> np.ndarray:
+        if thresholds is None:
+            return tuned
+        if isinstance(thresholds, str):
+            raise InvalidThreshold(f"thresholds must be numbers, not the string {thresholds!r}")
+        if isinstance(thresholds, Mapping):
+            unknown = sorted(set(map(str, thresholds)) - set(self.labels))
+            if unknown:
+                raise ConfigError(f"thresholds for unknown labels: {', '.join(unknown)} (the bundle's labels: "
+                                  f"{', '.join(self.labels)})")
+            for j, label in enumerate(self.labels):
+                if label in thresholds:
+                    tuned[..., j] = check_threshold(thresholds[label], f"the threshold of {label!r}")
+            return tuned
+        if np.ndim(thresholds) == 0:
+            return np.full(len(self.labels), check_threshold(thresholds))
+        values = check_threshold_array(thresholds)
+        if values.shape[-1:] != (len(self.labels),) or values.ndim > 2:
+            raise ConfigError(f"expected {len(self.labels)} thresholds, one per label (or such a row per text), got "
+                              f"shape {values.shape}")
+        return values
+
+    def decide(self, probs: np.ndarray, thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
+               languages: Sequence[str | None] | None = None) -> np.ndarray:
+        """0/1 decisions [n, labels] from probabilities. Single-label bundles take the arg-max. With `languages`,
+        a row's language picks its thresholds (if the bundle has per-language ones), and a label the bundle's training
+        data never annotated in that language is not predicted for that row."""
+        probs = np.asarray(probs)
+        if self.problem == "single_label":
+            return np.eye(len(self.labels), dtype=np.int8)[probs.argmax(1)] if len(probs) else \
+                np.zeros((0, len(self.labels)), dtype=np.int8)
+        decided = (probs >= self.resolve_thresholds(thresholds, languages)).astype(np.int8)
+        if languages is not None:
+            decided *= np.array([self.label_mask(lang) for lang in self._known(languages)],
+                                dtype=np.int8).reshape(decided.shape)
+        return decided
+
+    def label_mask(self, language: str | None) -> list[int]:
+        """1 for each label the bundle's training data annotated in `language` (every label for other languages)."""
+        annotated = set(self.language_labels.get(language, self.labels)) if language else set(self.labels)
+        return [int(label in annotated) for label in self.labels]
+
+    def _known(self, languages: Sequence[str | None]) -> list[str]:
+        """Languages given without their texts, resolved without detection (a missing one is undetermined)."""
+        return self.resolve_languages([""] * len(languages), languages)
+
+    def option_thresholds(self, spec: str) -> np.ndarray | None:
+        """--thresholds: 'bundle' (None: the bundle's own, per language where it has them), one number in [0, 1],
+        or a JSON file of {label: threshold} (or the bundle's thresholds.json format). Every value is checked."""
+        chosen = parse_thresholds_option(spec)
+        if chosen is None:
+            return None
+        try:
+            return self.resolve_thresholds(chosen)
+        except ConfigError as err:
+            raise ConfigError(f"--thresholds {spec}: {err}") from None
+
+    def predict(self, texts: Sequence[str], thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
+                languages: Sequence[str | None] | None = None, **options: Any) -> list[dict[str, Any]]:
+        """Per text: {"labels": predicted labels (highest score first), "scores": {label: probability}}.
+        `options` go to `predict_proba` (batch_size, long_text, stride, aggregate, progress, ngrams). Without
+        `languages`, a bundle with per-language thresholds detects each text's language."""
+        if not isinstance(texts, str) and (languages is not None or self.language_thresholds or self.ngrams):
+            languages = self.resolve_languages(texts, languages)
+        probs = self.predict_proba(texts, languages=languages, **options)
+        decided = self.decide(probs, thresholds, languages)
+        results = []
+        for row, chosen in zip(probs, decided):
+            order = np.argsort(-row, kind="stable")
+            results.append({"labels": [self.labels[j] for j in order if chosen[j]],
+                            "scores": {label: float(p) for label, p in zip(self.labels, row)}})
+        return results
+
+    def __repr__(self) -> str:
+        return (f"Classifier({str(self.path)!r}, {len(self.labels)} labels, {self.problem}, device={self.device}, "
+                f"precision={self.precision})")
+
+    @property
+    def precision(self) -> str:
+        """The precision scores are computed in: fp32, bf16 or fp16."""
+        return precision_name(self.amp_dtype)
+
+
+def merge_windows(scores: np.ndarray, owner: np.ndarray, n_texts: int, aggregate: str) -> np.ndarray:
+    """Per text, the max or mean over its windows' scores (`owner[i]`: the text of window i), in one pass."""
+    if aggregate == "max":
+        merged = np.full((n_texts, scores.shape[1]), -np.inf, dtype=np.float32)
+        np.maximum.at(merged, owner, scores)
+        return merged
+    merged = np.zeros((n_texts, scores.shape[1]), dtype=np.float64)
+    np.add.at(merged, owner, scores)
+    return (merged / np.bincount(owner, minlength=n_texts)[:, None]).astype(np.float32)

@@ -1,0 +1,57 @@
+"""Resolve a `--model` value (`default`, a local folder or a Hugging Face hub id) and load its tokenizer safely."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mlc.core.errors import ModelError
+
+DEFAULT = "default"
+
+
+def resolve_model(spec: str | os.PathLike | None, cache_dir: str | os.PathLike | None = None) -> str:
+    """Turn a model spec into something `from_pretrained` accepts: a local folder or a hub id.
+
+    `default` (or None) builds/uses the embedded multilingual-e5-small; an existing folder must hold a
+    config.json; anything that looks like a path but does not exist is an error rather than a hub lookup.
+    """
+    if spec is None or str(spec) == DEFAULT:
+        from mlc.model.default_model import ensure_default_model
+
+        return str(ensure_default_model(cache_dir))
+    text = str(spec)
+    path = Path(text).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise ModelError(f"{text}: a model must be a folder (with config.json), a hub id, or 'default'")
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{text}: folder has no config.json (hint: point --model at a folder written by "
+                             "save_pretrained or by `python -m mlc.train`)")
+        return str(path)
+    if text.startswith((".", "/", "~")) or text.count("/") > 1 or os.sep in text.replace("/", ""):
+        raise ModelError(f"{text}: no such model folder (hint: use 'default', a hub id like "
+                         "'intfloat/multilingual-e5-small', or an existing folder)")
+    return text
+
+
+def load_tokenizer(name_or_path: str, vocab_size: int | None = None):
+    """Load a tokenizer and refuse a silently-defaulted one (transformers builds a tiny vocabulary when
+    tokenizer files are missing or broken)."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    from mlc.model import modeling  # noqa: F401  (registers the `mlc` model type of bundles)
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+        if vocab_size is None:
+            config = AutoConfig.from_pretrained(name_or_path)
+            vocab_size = getattr(config, "vocab_size", None) or getattr(config, "encoder", {}).get("vocab_size")
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{name_or_path}: cannot load the tokenizer ({str(err).splitlines()[0]}) (hint: with no "
+                         "network, use a local folder or 'default'; set HF_HUB_OFFLINE=1 to use the hub cache)"
+                         ) from err
+    if vocab_size and len(tokenizer) < 0.5 * vocab_size:
+        raise ModelError(f"{name_or_path}: tokenizer has {len(tokenizer)} tokens but the model's vocabulary has "
+                         f"{vocab_size}: the tokenizer files are missing or broken")
+    return tokenizer

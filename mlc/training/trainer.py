@@ -1,0 +1,411 @@
+"""Fine-tuning: the stage schedule (per language, then joint), optimiser groups, the loop and its safety checks."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from mlc.core.errors import ConfigError, MlcError
+from mlc.data import MultiLabelData, load_data
+from mlc.data.aligned import align
+from mlc.data.loader import column_values
+from mlc.metrics.scores import language_f1
+from mlc.model.device import pick_device
+from mlc.model.dtypes import autocast_dtype, emulation_warning, precision_name
+from mlc.model.encoders import load_tokenizer, resolve_model
+from mlc.model.modeling import MlcForSequenceClassification
+from mlc.model.ngrams import NgramModel
+from mlc.model.scoring import score_ids
+from mlc.training import distributed
+from mlc.training.args import TrainArgs
+from mlc.training.checkpoint import checkpoint_dir, load_checkpoint, save_checkpoint
+from mlc.training.losses import multilabel_loss, positive_weights, single_label_loss
+from mlc.training.sampling import epoch_indices, language_weights, length_grouped_batches, rare_label_weights
+
+
+class TrainingDivergedError(MlcError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class Stage:
+    name: str
+    languages: list[str] | None  # None: every language
+    epochs: float
+    balanced: bool  # language-temperature sampling
+
+
+@dataclass
+class TrainResult:
+    model: MlcForSequenceClassification
+    tokenizer: Any
+    data: MultiLabelData
+    stage_metrics: dict[str, dict] = field(default_factory=dict)
+    steps: int = 0
+    seconds: float = 0.0
+    samples_per_second: float = 0.0
+    truncated: int = 0
+    processes: int = 1
+    device: str = "cpu"
+    precision: str = "fp32"
+    bundles: dict[str, str] = field(default_factory=dict)  # --schedule per-language: language -> subfolder
+    ngrams: Any = None  # the fitted NgramModel, when the blend is on
+
+
+def _rank(metrics: dict) -> tuple[float, float]:
+    """How evaluations compare: macro-F1 at 0.5, ties broken by the macro average precision. The tie-break matters
+    early on, when every score is still under 0.5 and F1 is 0 evaluation after evaluation while training works."""
+    ap = metrics["all"].get("macro_ap")
+    return metrics["all"]["macro_f1"], -1.0 if ap is None else ap
+
+
+class _BestTracker:
+    """Best validation evaluation within a stage (by `_rank`), with a copy of its weights, for early stopping."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience, self.score, self.state, self.metrics, self.bad = patience, -1.0, None, None, 0
+
+    def better(self, metrics: dict) -> bool:
+        return self.metrics is None or _rank(metrics) > _rank(self.metrics)
+
+    def update(self, metrics: dict, model: torch.nn.Module) -> bool:
+        """Record an evaluation; True when the stage should stop."""
+        if self.better(metrics):
+            self.score, self.metrics, self.bad = metrics["all"]["macro_f1"], metrics, 0
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            return False
+        self.bad += 1
+        return bool(self.patience) and self.bad >= self.patience
+
+    def summary(self) -> dict:
+        return {"score": self.score, "metrics": self.metrics, "bad": self.bad}
+
+    def restore(self, summary: dict, weights: dict[str, torch.Tensor] | None, device: torch.device) -> None:
+        """Continue from a checkpoint: the best score so far, its metrics and weights, and the patience used."""
+        self.score, self.metrics, self.bad = summary["score"], summary["metrics"], summary["bad"]
+        self.state = None if weights is None else {k: v.to(device) for k, v in weights.items()}
+
+
+def stages_for(args: TrainArgs, data: MultiLabelData) -> list[Stage]:
+    counts: dict[str, int] = {}
+    for language in column_values(data["train"], "language"):
+        counts[language] = counts.get(language, 0) + 1
+    order = args.language_order or sorted(counts, key=lambda lang: (-counts[lang], lang))
+    unknown = [lang for lang in order if lang not in counts]
+    if unknown:
+        raise ConfigError(f"--language-order names languages without training rows: {', '.join(unknown)}")
+    per_language = [Stage(f"language:{lang}", [lang], args.language_epochs, False) for lang in order]
+    joint = Stage("joint", None, args.epochs, args.language_temperature != 1.0)
+    if args.schedule == "joint":
+        return [joint]
+    if args.schedule == "per-language":
+        return per_language
+    return [*per_language, joint]
+
+
+def _parameter_groups(model: MlcForSequenceClassification, args: TrainArgs) -> list[dict]:
+    """AdamW groups: the head at head_lr; encoder layer l (from the top) at lr * decay^l; embeddings lowest."""
+    head_lr = args.head_lr or args.learning_rate * 10
+    layers = model.encoder_layers()
+    depth = {id(p): len(layers) - 1 - i for i, layer in enumerate(layers) for p in layer.parameters()}
+    embedding_depth = len(layers)
+    groups: dict[tuple[float, bool], list] = {}
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        no_decay = param.ndim < 2 or "LayerNorm" in name or "layer_norm" in name
+        if name.startswith("head."):
+            lr = head_lr
+        else:
+            lr = args.learning_rate * args.layer_lr_decay ** depth.get(id(param), embedding_depth)
+        groups.setdefault((lr, no_decay), []).append(param)
+    return [{"params": ps, "lr": lr, "weight_decay": 0.0 if nd else args.weight_decay}
+            for (lr, nd), ps in groups.items()]
+
+
+def _freeze(model: MlcForSequenceClassification, args: TrainArgs) -> None:
+    embeddings = model.embeddings()
+    if args.freeze_embeddings and embeddings is not None and hasattr(embeddings, "word_embeddings"):
+        embeddings.word_embeddings.weight.requires_grad_(False)
+    if args.freeze_layers:
+        layers = model.encoder_layers()
+        if args.freeze_layers > len(layers):
+            raise ConfigError(f"--freeze-layers {args.freeze_layers} but the encoder has {len(layers)} layers")
+        for layer in layers[: args.freeze_layers]:
+            layer.requires_grad_(False)
+
+
+class Trainer:
+    """`Trainer(args).train()` loads the data (unless given), fine-tunes through the stages, and returns the
+    model with its per-stage validation metrics. `mlc.training.save.save_trained` writes the result."""
+
+    def __init__(self, args: TrainArgs, data: MultiLabelData | None = None, log=None) -> None:
+        self.args = args.validate()
+        if args.schedule == "per-language":
+            raise ConfigError("--schedule per-language trains one model per language: use mlc.fit() or "
+                              "python -m mlc.train, which write one bundle per language")
+        self.data = data if data is not None else load_data(args)
+        self.device = pick_device(args.device)
+        self.world = distributed.setup(self.device, args.ddp_backend)
+        self.amp_dtype = autocast_dtype(args.precision, self.device)
+        # fp16 needs loss scaling so that small gradients do not underflow; bf16 and fp32 do not.
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
+        self.log_file = log
+        self.global_step = 0
+        self._tokenized: dict[str, tuple[list[list[int]], np.ndarray, int]] = {}
+
+    # ---- preparation ------------------------------------------------------------------------------------------
+
+    def _tokenize(self, tokenizer, split: str) -> tuple[list[list[int]], np.ndarray, int]:
+        """(token ids, lengths, number of truncated texts) of a split, tokenized once per trainer and cached:
+        evaluations during training reuse it."""
+        if split not in self._tokenized:
+            texts = list(self.data[split]["text"])
+            encoded = tokenizer(texts, truncation=True, max_length=self.args.max_length)
+            # A text is truncated exactly when the unpadded, truncated encoding is full and some of the text's
+            # characters were not covered; the offsets of the last content token tell, without a second pass.
+            ids = encoded["input_ids"]
+            truncated = 0
+            if tokenizer.is_fast:
+                for i, row in enumerate(ids):
+                    if len(row) == self.args.max_length:
+                        ends = [end for _, end in encoded.encodings[i].offsets if end]
+                        truncated += bool(ends) and len(texts[i].rstrip()) > max(ends)
+            self._tokenized[split] = (ids, np.array([len(x) for x in ids]), truncated)
+        return self._tokenized[split]
+
+    def _collate(self, tokenizer, ids: list[list[int]], rows: np.ndarray) -> dict[str, torch.Tensor]:
+        # On a GPU, lengths that are multiples of 8 keep tensor-core kernels on their fast paths.
+        batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt",
+                              pad_to_multiple_of=8 if self.device.type == "cuda" else None)
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    def _say(self, message: str) -> None:
+        if self.world.main:
+            print(message, file=sys.stderr)
+
+    def _log(self, record: dict) -> None:
+        if self.log_file is not None and self.world.main:
+            self.log_file.write(json.dumps(record) + "\n")
+            self.log_file.flush()
+
+    # ---- the loop ---------------------------------------------------------------------------------------------
+
+    def train(self) -> TrainResult:
+        args, data = self.args, self.data
+        torch.manual_seed(args.seed)
+        random.seed(args.seed)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        model_path = resolve_model(args.model, args.cache_dir)
+        tokenizer = load_tokenizer(model_path)
+        problem_type = "multi_label_classification" if args.problem == "multi_label" else "single_label_classification"
+        try:
+            model = MlcForSequenceClassification.from_encoder(model_path, data.labels, args.pooling, args.dropout,
+                                                              problem_type)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        _freeze(model, args)
+        model.to(self.device)
+        forward = model
+        if self.world.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            # Every rank starts from rank 0's weights (DDP broadcasts them); dropout then differs per rank.
+            forward = DistributedDataParallel(model, device_ids=[self.device] if self.device.type == "cuda" else None)
+            torch.manual_seed(args.seed + self.world.rank)
+            self._say(f"mlc: training on {self.world.size} processes ({self.device.type}); each takes every "
+                      f"{self.world.size}th batch")
+
+        train_ids, train_lengths, truncated = self._tokenize(tokenizer, "train")
+        if truncated:
+            self._say(f"mlc: {truncated} training texts are longer than --max-length {args.max_length} tokens and were "
+                  "truncated")
+        labels = np.array(column_values(data["train"], "labels"), dtype=np.float32)
+        languages = column_values(data["train"], "language")
+        masks = np.array([data.label_mask(lang) for lang in languages], dtype=np.float32)
+        pos_weight = positive_weights(labels, masks, args.pos_weight, args.pos_weight_max)
+        pos_weight_t = torch.tensor(pos_weight, device=self.device) if pos_weight is not None else None
+        precision = precision_name(self.amp_dtype)
+        where = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "CPU"
+        self._say(f"mlc: device {self.device} ({where}), precision {precision}"
+                  f"{' autocast, loss in fp32' if self.amp_dtype else ''}")
+        warning = emulation_warning(self.amp_dtype, self.device)
+        if warning:
+            self._say(warning)
+        result = TrainResult(model, tokenizer, data, truncated=truncated, processes=self.world.size,
+                             device=f"{self.device} ({where})", precision=precision)
+        started, seen = time.perf_counter(), 0
+        resume = self._resume_state(model)
+        if resume:
+            result.stage_metrics = resume["stage_metrics"]
+            self.global_step, seen = resume["global_step"], resume["seen"]
+        ckpt_folder = checkpoint_dir(args.output) if args.output else None
+        from tqdm.auto import tqdm
+
+        for index, stage in enumerate(stages_for(args, data)):
+            if resume and index < resume["stage_index"]:
+                continue
+            rows = np.arange(len(languages)) if stage.languages is None else \
+                np.flatnonzero(np.isin(np.asarray(languages), stage.languages))
+            batches = self._stage_batches(index, stage, rows, labels, languages, train_lengths)
+            if self.world.distributed:  # the same list on every rank (same seed); each takes its share
+                batches = batches[self.world.rank :: self.world.size][: len(batches) // self.world.size]
+                if not batches:
+                    raise ConfigError(f"stage {stage.name} has fewer batches than processes ({self.world.size})")
+            optimizer_steps = math.ceil(len(batches) / args.gradient_accumulation)
+            # One fused kernel per step on a GPU; plain (bit-reproducible across resumes) on CPU.
+            optimizer = torch.optim.AdamW(_parameter_groups(model, args), fused=self.device.type == "cuda")
+            warmup = int(optimizer_steps * args.warmup_ratio)
+            scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, lambda s, w=warmup, t=optimizer_steps: (s + 1) / (w + 1) if s < w
+                else max(0.0, (t - s) / max(1, t - w)))
+            done = 0
+            if resume and index == resume["stage_index"]:
+                optimizer.load_state_dict(resume["optimizer"]["optimizer"])
+                scheduler.load_state_dict(resume["optimizer"]["scheduler"])
+                torch.set_rng_state(resume["optimizer"]["torch_rng"])
+                if self.device.type == "cuda" and "cuda_rng" in resume["optimizer"]:
+                    torch.cuda.set_rng_state(resume["optimizer"]["cuda_rng"], self.device)
+                if "scaler" in resume["optimizer"]:
+                    self.scaler.load_state_dict(resume["optimizer"]["scaler"])
+                done = resume["batches_done"]
+                self._say(f"mlc: resuming {stage.name} at batch {done + 1} of {len(batches)} (step "
+                      f"{self.global_step})")
+            best = _BestTracker(args.early_stopping_patience)
+            if resume and index == resume["stage_index"] and "early_stopping" in resume:
+                best.restore(resume["early_stopping"], resume.get("best_model"), self.device)
+            model.train()
+            bar = tqdm(total=len(batches), initial=done, desc=stage.name, unit="batch", file=sys.stderr,
+                       disable=not self.world.main,
+                       dynamic_ncols=True, mininterval=1.0 if sys.stderr.isatty() else 15.0)
+            for number in range(done + 1, len(batches) + 1):
+                batch_rows = batches[number - 1]
+                inputs = self._collate(tokenizer, train_ids, batch_rows)
+                targets = torch.from_numpy(labels[batch_rows]).to(self.device)
+                with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+                    logits = forward(**inputs).logits
+                if args.problem == "single_label":
+                    loss = single_label_loss(logits, targets)
+                else:
+                    mask = torch.from_numpy(masks[batch_rows]).to(self.device)
+                    loss = multilabel_loss(logits, targets, mask, pos_weight_t,
+                                           args.focal_gamma if args.loss == "focal" else None)
+                if distributed.any_true(not bool(torch.isfinite(loss)), self.device):
+                    kept = " the last checkpoint is intact" if ckpt_folder and ckpt_folder.exists() else \
+                        " nothing was saved from this run"
+                    raise TrainingDivergedError(
+                        f"the loss became {loss.item()} at step {self.global_step + 1} (stage {stage.name}, batch "
+                        f"{number});{kept} (hint: lower --learning-rate, use --pos-weight-max, or --precision fp32)")
+                self.scaler.scale(loss / args.gradient_accumulation).backward()
+                seen += len(batch_rows) * self.world.size
+                bar.update(1)
+                if number % args.gradient_accumulation == 0 or number == len(batches):
+                    if args.max_grad_norm:
+                        self.scaler.unscale_(optimizer)
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+                    self.scaler.step(optimizer)  # a plain optimizer.step() unless fp16
+                    self.scaler.update()
+                    scheduler.step()
+                    optimizer.zero_grad(set_to_none=True)
+                    self.global_step += 1
+                    rate = seen / (time.perf_counter() - started)
+                    bar.set_postfix(loss=f"{loss.item():.4f}", samples_s=f"{rate:.1f}", refresh=False)
+                    if self.global_step % args.logging_steps == 0:
+                        self._log({"step": self.global_step, "stage": stage.name, "loss": loss.item(),
+                                   "lr": scheduler.get_last_lr()[0], "samples_per_second": rate})
+                    if args.eval_steps and self.global_step % args.eval_steps == 0 and "validation" in data.splits:
+                        metrics = self.evaluate(model, tokenizer)
+                        self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
+                        if best.update(metrics, model):
+                            self._say(f"mlc: early stop in {stage.name} at step {self.global_step}: no better "
+                                      f"validation macro-F1 (nor, at equal F1, average precision) in "
+                                      f"{args.early_stopping_patience} evaluations (best {best.score:.4f})")
+                            break
+                    if ckpt_folder and args.checkpoint_steps and self.global_step % args.checkpoint_steps == 0:
+                        if self.world.main:
+                            save_checkpoint(ckpt_folder, model, optimizer, scheduler, self.scaler, {
+                                "stage_index": index, "batches_done": number, "global_step": self.global_step,
+                                "seen": seen, "stage_metrics": result.stage_metrics,
+                                "early_stopping": best.summary()}, args, best.state)
+                        distributed.barrier()
+                    if args.max_steps and self.global_step >= args.max_steps:
+                        break
+            bar.close()
+            if "validation" in data.splits:
+                metrics = self.evaluate(model, tokenizer)
+                if best.state is not None and _rank(best.metrics) > _rank(metrics):
+                    model.load_state_dict(best.state)
+                    metrics = best.metrics
+                    self._say(f"mlc: {stage.name}: kept the weights of its best evaluation")
+                result.stage_metrics[stage.name] = metrics
+                self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
+                ap = metrics["all"].get("macro_ap")
+                self._say(f"mlc: after {stage.name}: validation macro-F1 {metrics['all']['macro_f1']:.4f} (mean over "
+                          f"languages), micro-F1 {metrics['all']['micro_f1']:.4f} at 0.5"
+                          + ("" if ap is None else f"; macro average precision {ap:.4f} (threshold-free)"))
+            if args.max_steps and self.global_step >= args.max_steps:
+                break
+        result.steps = self.global_step
+        result.seconds = time.perf_counter() - started
+        result.samples_per_second = seen / result.seconds if result.seconds else 0.0
+        return result
+
+    def _stage_batches(self, index: int, stage: Stage, rows: np.ndarray, labels: np.ndarray, languages: list[str],
+                       lengths: np.ndarray) -> list[np.ndarray]:
+        """The stage's batches, rebuilt identically from the seed and the stage index (which resuming relies on)."""
+        args = self.args
+        weights = rare_label_weights(labels[rows], args.oversample_rare)
+        if stage.balanced:
+            weights = weights * language_weights([languages[i] for i in rows], args.language_temperature)
+        uniform = not stage.balanced and args.oversample_rare <= 0
+        total = max(1, round(math.ceil(len(rows) / args.batch_size) * stage.epochs))
+        rng = np.random.default_rng([args.seed, index])
+        batches: list[np.ndarray] = []
+        while len(batches) < total:
+            order = rows[epoch_indices(len(rows), None if uniform else weights, rng)]
+            batches += length_grouped_batches(order, lengths, args.batch_size, rng)
+        return batches[:total]
+
+    def _resume_state(self, model: MlcForSequenceClassification) -> dict | None:
+        if not self.args.resume:
+            return None
+        state = load_checkpoint(checkpoint_dir(self.args.output), self.args)
+        model.load_state_dict(state.pop("model"))
+        return state
+
+    def predict_proba(self, model: MlcForSequenceClassification, tokenizer, split: str) -> np.ndarray:
+        """The encoder's probabilities for a split (mlc.model.scoring, as a Classifier scores)."""
+        ids, _, _ = self._tokenize(tokenizer, split)
+        return score_ids(model, tokenizer, ids, self.args.eval_batch_size, self.device, self.amp_dtype,
+                         single_label=self.args.problem == "single_label")
+
+    def evaluate(self, model: MlcForSequenceClassification, tokenizer, split: str = "validation",
+                 thresholds: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+        probs = self.predict_proba(model, tokenizer, split)
+        if self.args.problem == "single_label":
+            pred = np.eye(probs.shape[1], dtype=int)[probs.argmax(1)]
+        else:
+            pred = (probs >= (0.5 if thresholds is None else thresholds)).astype(int)
+        truth = np.array(column_values(self.data[split], "labels"))
+        languages = column_values(self.data[split], "language")
+        masks = {lang: self.data.label_mask(lang) for lang in set(languages)}
+        return language_f1(pred, truth, languages, masks, probs if self.args.problem == "multi_label" else None)
+
+
+def fit_ngrams(data: MultiLabelData, weight: float):
+    """The n-gram model of the blend, fitted on the training split (see mlc.ngrams)."""
+    started = time.perf_counter()
+    rows = align(data, ["train"], data.labels, "train")
+    model = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, data.labels, weight)
+    print(f"mlc: n-gram models for {len(model.models)} languages in {time.perf_counter() - started:.0f} s"
+          + "".join(f"; {lang} skipped: {why}" for lang, why in model.skipped.items()), file=sys.stderr)
+    return model
