@@ -1,0 +1,48 @@
+"""mlc.training.checkpoint: a checkpoint round-trips and refuses to resume under options that change the run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+
+from mlc.core.errors import ConfigError
+from mlc.training.args import TrainArgs
+from mlc.training.checkpoint import BEST_FILE, checkpoint_dir, load_checkpoint, save_checkpoint
+
+
+def _parts():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
+    model(torch.ones(1, 3)).sum().backward()
+    optimizer.step()
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    return model, optimizer, scheduler, torch.amp.GradScaler("cpu", enabled=False)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    args = TrainArgs(data="d.csv", output=str(tmp_path / "bundle"))
+    folder = checkpoint_dir(args.output)
+    assert folder == tmp_path / "bundle.checkpoint"
+    model, optimizer, scheduler, scaler = _parts()
+    best = {k: v * 2 for k, v in model.state_dict().items()}
+    save_checkpoint(folder, model, optimizer, scheduler, scaler, {"global_step": 7}, args, best)
+    assert (folder / BEST_FILE).is_file() and not list(tmp_path.glob(".*tmp*"))
+    state = load_checkpoint(folder, args)
+    assert state["global_step"] == 7
+    assert all(torch.equal(state["model"][k], v) for k, v in model.state_dict().items())
+    assert all(torch.equal(state["best_model"][k], v) for k, v in best.items())
+    assert state["optimizer"]["optimizer"]["state"][0]["step"] == optimizer.state_dict()["state"][0]["step"]
+
+
+def test_resuming_with_options_that_change_the_run_is_refused(tmp_path):
+    args = TrainArgs(data="d.csv", output=str(tmp_path / "bundle"))
+    folder = checkpoint_dir(args.output)
+    save_checkpoint(folder, *_parts(), {"global_step": 1}, args)
+    with pytest.raises(ConfigError, match=r"cannot resume with different batch_size, seed \(checkpoint has "):
+        load_checkpoint(folder, replace(args, batch_size=3, seed=1))
+    load_checkpoint(folder, replace(args, learning_rate=1e-3))  # not fixed: may change on resume
+    with pytest.raises(ConfigError, match="no checkpoint to resume from"):
+        load_checkpoint(tmp_path / "nothing", args)
