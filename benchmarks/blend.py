@@ -182,7 +182,6 @@ def main() -> None:
     parser.add_argument("--validation-size", type=float, default=0.1, help="the validation_size of that run")
     parser.add_argument("--weight", type=float, default=0.5, help="the default weight to detail per language")
     parser.add_argument("--objective", default="per-language-f1", help="the default threshold rule to detail")
-    parser.add_argument("--section", default="ngram_blend")
     parser.add_argument("--no-results", action="store_true")
     opts = parser.parse_args()
     if not BRIGHTER.is_dir():
@@ -193,7 +192,7 @@ def main() -> None:
     if not opts.no_results:
         from results import update_section
 
-        update_section(opts.section, "## Encoder + n-gram blend on BRIGHTER dev (`benchmarks/blend.py`)\n\n" + table)
+        update_section("blend", "## Encoder + n-gram blend on BRIGHTER dev (`benchmarks/blend.py`)\n\n" + table)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ thresholds tuned the bundle's way. Usage:
   python benchmarks/brighter.py --quick                 # 4 languages, examples/brighter.yaml: under 10 minutes
   python benchmarks/brighter.py --languages eng,deu,esp,ron --variants joint,per-language-then-joint
   python benchmarks/brighter.py --all --config examples/brighter.yaml    # all 28 languages
-  python benchmarks/brighter.py --from-json runs/all.json --section brighter_all   # re-render a saved run's table
+  python benchmarks/brighter.py --from-json runs/all.json    # re-render a saved run's table
 
 Variants are named options of `TrainArgs` on top of --config: `joint`, `per-language-then-joint`, or
 `name:key=value;key=value` (e.g. `lr3e-4:learning_rate=3e-4`).
@@ -98,9 +98,9 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
     """Train one variant, score dev under each threshold rule; save_probs: also keep the dev and validation
     encoder's probabilities (an .npz per variant beside this path) for offline studies (thresholds.py, blend.py)."""
     from mlc import Classifier
+    from mlc.commands.train import fit
     from mlc.data.aligned import align
     from mlc.training.args import TrainArgs
-    from mlc.commands.train import fit
 
     output = work / f"bundle-{name}"
     started = time.perf_counter()
@@ -199,7 +199,6 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="all 28 languages")
     parser.add_argument("--variants", default="per-language-then-joint")
     parser.add_argument("--config", help="YAML/JSON of TrainArgs options under the variants")
-    parser.add_argument("--section", default="brighter", help="RESULTS.md section to write")
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--no-results", action="store_true")
     parser.add_argument("--from-json", help="write the table of a run saved with --json instead of training")
@@ -255,7 +254,8 @@ def publish(result: dict, opts: argparse.Namespace) -> None:
     if not opts.no_results:
         from results import update_section
 
-        update_section(opts.section, f"## BRIGHTER dev: {', '.join(languages)} (`benchmarks/brighter.py`)\n\n{table}")
+        update_section("brighter", "## BRIGHTER dev macro-F1 per language (`benchmarks/brighter.py`)\n\n"
+                       f"Languages: {', '.join(languages)}.\n\n{table}")
 
 
 def render_saved(path: Path, opts: argparse.Namespace) -> None:

@@ -59,7 +59,7 @@ def latencies(fn, texts: list[str]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bundle", default="default", help="bundle folder, or default (the demo bundle)")
+    parser.add_argument("--bundle", help="bundle folder (default: the demo bundle, built first if it is not cached)")
     parser.add_argument("--data", default=str(ROOT.parent / "shared/data/brighter/dev"))
     parser.add_argument("--per-language", type=int, default=100, help="texts per language (0: all)")
     parser.add_argument("--batch-size", type=int, default=32)
@@ -77,6 +77,10 @@ def main() -> None:
     logging.disable_progress_bar()
     texts, languages = brighter_texts(Path(opts.data), opts.per_language, opts.seed)
     asked = ["fp32"] + [p for p in opts.precision.split(",") if p != "fp32"]
+    if opts.bundle is None:
+        from mlc.demo.bundle import ensure_demo_bundle
+
+        opts.bundle = str(ensure_demo_bundle())
     runs = {p: Classifier.load(opts.bundle, device=opts.device, precision=p) for p in asked}
     clf = runs["fp32"]
     pipe = pipeline("text-classification", model=str(clf.path), trust_remote_code=True, top_k=None,

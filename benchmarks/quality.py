@@ -74,10 +74,10 @@ def xed_view(folder: Path, seed: int = 42) -> Path:
 
 def run(dataset: str, config: dict, work: Path) -> dict:
     from mlc import Classifier
+    from mlc.commands.train import fit
     from mlc.data.aligned import align
     from mlc.metrics.thresholds import DEFAULT_THRESHOLD
     from mlc.training.args import TrainArgs
-    from mlc.commands.train import fit
 
     if dataset == "xed":
         folder = xed_view(work / "xed")

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-HEADER = "# Benchmark results\n\nEvery section below is written by the script it names; rerun the command to refresh it.\n"
+HEADER = "# Benchmark results\n\nThe current state: one section per benchmark, each written by its script (its latest run, the command and the\nmachine). Rerun the command to refresh a section; earlier runs are in git's history, and the studies that cite\nthem are in [docs/benchmarks.md](../docs/benchmarks.md).\n"
 
 
 def update_section(name: str, markdown: str) -> None:

@@ -104,7 +104,6 @@ def main() -> None:
     parser.add_argument("npz", help="FILE-<variant>.npz written by benchmarks/brighter.py --json FILE")
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--section", default="thresholds")
     parser.add_argument("--no-results", action="store_true")
     opts = parser.parse_args()
     found = study(Path(opts.npz), opts.repeats, opts.seed)
@@ -113,7 +112,7 @@ def main() -> None:
     if not opts.no_results:
         from results import update_section
 
-        update_section(opts.section, "## Threshold tuning: what generalises (`benchmarks/thresholds.py`)\n\n" + table)
+        update_section("thresholds", "## Threshold tuning: what generalises (`benchmarks/thresholds.py`)\n\n" + table)
 
 
 if __name__ == "__main__":

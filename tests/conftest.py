@@ -87,8 +87,8 @@ def run_module(module: str, *args: str, env: dict | None = None, timeout: int = 
 @pytest.fixture(scope="session")
 def tiny_bundle(tiny_model_dir, tmp_path_factory) -> Path:
     """A bundle of the tiny model briefly trained on examples/support_tickets.csv (8 labels, 8 languages)."""
-    from mlc.training.args import TrainArgs
     from mlc.commands.train import fit
+    from mlc.training.args import TrainArgs
 
     folder = tmp_path_factory.mktemp("tiny-bundle") / "bundle"
     fit(TrainArgs(data=str(ROOT / "examples" / "support_tickets.csv"), model=str(tiny_model_dir),

@@ -127,8 +127,8 @@ def test_precision_auto_scores_in_the_precision_the_thresholds_were_tuned_in(tin
 def test_a_bundle_scores_as_when_its_thresholds_were_tuned(tiny_model_dir, tmp_path, monkeypatch):
     """Trained in bf16, the bundle records it, and auto scores its validation rows as the trainer did when it tuned
     the thresholds on them; fp32 scoring would not."""
-    from mlc.training.args import TrainArgs
     from mlc.commands.train import fit
+    from mlc.training.args import TrainArgs
     from mlc.training.trainer import Trainer
 
     monkeypatch.setattr("mlc.model.dtypes.cpu_has_native_bf16", lambda: True)

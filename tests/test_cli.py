@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from mlc.core.errors import ConfigError
 from mlc.core.options import hidden_options
 from mlc.core.runner import run_cli
-from mlc.data.args import DataArgs
+from mlc.commands.data import SummaryArgs
+from mlc.demo.__main__ import DemoBundleArgs
+from mlc.demo.args import AppArgs
 from mlc.evaluation.args import EvaluateArgs
 from mlc.inference.args import PredictArgs
 from mlc.training.args import TrainArgs
@@ -20,10 +24,12 @@ from .conftest import ROOT, run_module
 
 
 @pytest.mark.parametrize("module, args_class", [
-    ("mlc.data", DataArgs), ("mlc.train", TrainArgs), ("mlc.evaluate", EvaluateArgs), ("mlc.predict", PredictArgs),
+    ("mlc.data", SummaryArgs), ("mlc.train", TrainArgs), ("mlc.evaluate", EvaluateArgs), ("mlc.predict", PredictArgs),
+    ("mlc.demo", DemoBundleArgs), ("app.py", AppArgs),
 ])
 def test_help_lists_every_option(module, args_class):
-    run = run_module(module, "--help", timeout=120)
+    run = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300) if module == "app.py" else run_module(module, "--help", timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     flags = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(args_class)

@@ -129,8 +129,8 @@ def test_bad_inputs_exit_2_with_a_clear_line(tiny_bundle, tmp_path):
 
 @pytest.fixture(scope="module")
 def brighter_bundle(shared_data, tiny_model_dir, tmp_path_factory):
-    from mlc.training.args import TrainArgs
     from mlc.commands.train import fit
+    from mlc.training.args import TrainArgs
 
     root = tmp_path_factory.mktemp("brighter")
     (root / "train").mkdir()

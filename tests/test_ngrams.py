@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from mlc import Classifier
+from mlc.commands.train import fit
 from mlc.core.errors import ConfigError
 from mlc.data import load_data
 from mlc.data.aligned import align
 from mlc.data.languages import resolve_languages
 from mlc.model.ngrams import NGRAMS_DIR, NgramModel
 from mlc.training.args import TrainArgs
-from mlc.commands.train import fit
 from tests.conftest import ROOT, run_module
 
 TICKETS = ROOT / "examples" / "support_tickets.csv"

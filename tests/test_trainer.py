@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from mlc.bundle.folder import load_bundle_model, read_bundle_info
+from mlc.commands.train import fit
 from mlc.core.errors import ConfigError
 from mlc.training.args import TrainArgs
-from mlc.commands.train import fit
 from mlc.training.trainer import Trainer, TrainingDivergedError, stages_for
 
 from .conftest import run_module
