@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
+from mlc.commands.data import SummaryArgs
 from mlc.core.errors import ConfigError
 from mlc.core.options import hidden_options
 from mlc.core.runner import run_cli
-from mlc.commands.data import SummaryArgs
 from mlc.demo.__main__ import DemoBundleArgs
 from mlc.demo.args import AppArgs
 from mlc.evaluation.args import EvaluateArgs
