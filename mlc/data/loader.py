@@ -225,13 +225,14 @@ class _Example:
 class _Reading:
     """What reading the tables gathers besides examples: counts for the summary, notes (warnings), the labels each
     language was annotated with, the languages of list-layout rows (annotated with every label), and the keys of
-    {label: 0/1} cells in order of appearance."""
+    {label: 0/1} cells in order of appearance, and the columns of the tables in order of appearance."""
 
     counters: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
     language_labels: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     list_languages: set[str] = field(default_factory=set)
     dict_keys: dict[str, None] = field(default_factory=dict)
+    column_order: dict[str, None] = field(default_factory=dict)
 
 
 def _read_examples(table: Table, source: Source, args: DataArgs, label_names: list[str] | None,
@@ -345,10 +346,28 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
     `load_data(DataArgs(...))`. Options are the fields of `DataArgs`. Raises a `DataError` subclass naming the
     file, line and column of bad input.
     """
-    if isinstance(data, DataArgs):
-        args = replace(data, **options)
-    else:
-        args = DataArgs(data=str(data) if data is not None else None, **options)
+    args = _checked_args(data, options)
+    tables, roots = _read_tables(args)
+    label_names = _label_names(args, roots)
+    reading = _Reading()
+    examples = _read_splits(tables, args, label_names, reading)
+    labels = _label_list(examples, label_names, reading, args.data)
+    for language in reading.list_languages:
+        reading.language_labels[language] = set(labels)
+    info: dict[str, Any] = {"args": asdict(args), "sources": {s: [t.path for t, _ in tables[s]] for s in tables},
+                            "validation_source": "given" if "validation" in examples else None}
+    _split_off(examples, labels, args, info)
+    found_warnings = _data_warnings(examples, labels, reading.notes)
+    for message in found_warnings:
+        warnings.warn(message, DataWarning, stacklevel=2)
+    info.update({k: v for k, v in reading.counters.items() if v})
+    ordered = {lang: [x for x in labels if x in names] for lang, names in sorted(reading.language_labels.items())}
+    return MultiLabelData(_to_dataset_dict(examples, labels), labels, ordered, info, found_warnings)
+
+
+def _checked_args(data: str | Path | DataArgs | None, options: dict[str, Any]) -> DataArgs:
+    args = replace(data, **options) if isinstance(data, DataArgs) else \
+        DataArgs(data=str(data) if data is not None else None, **options)
     if not args.data:
         raise ConfigError("no data given (hint: --data PATH)")
     if isinstance(args.label_columns, str):
@@ -358,7 +377,11 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
     for name in ("validation_size", "threshold_holdout"):
         if not 0 <= getattr(args, name) < 1:
             raise ConfigError(f"{name} must be in [0, 1), got {getattr(args, name)}")
+    return args
 
+
+def _read_tables(args: DataArgs) -> tuple[dict[str, list[tuple[Table, Source]]], list[Path]]:
+    """Every file of every split, read as a table ({split: [(table, source)]}), and the data's root folders."""
     discovered, saved = discover(args.data)
     roots = [Path(args.data).expanduser()]
     for split, extra in (("validation", args.validation), ("test", args.test)):
@@ -369,8 +392,6 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
                                 path=str(extra))
             discovered[split] = more["train"]
             roots.append(Path(extra).expanduser())
-    label_names = _label_names(args, roots)
-
     tables: dict[str, list[tuple[Table, Source]]] = defaultdict(list)
     if saved is not None:
         for name, table in read_saved_dataset(saved).items():
@@ -381,67 +402,70 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
                                columns=args.columns, quoting=args.quoting, bad_lines=args.bad_lines,
                                known_columns=_KNOWN_COLUMNS)
             tables[split].append((table, source))
+    return tables, roots
 
-    reading = _Reading()
+
+def _read_splits(tables: dict[str, list[tuple[Table, Source]]], args: DataArgs, label_names: list[str] | None,
+                 reading: _Reading) -> dict[str, list[_Example]]:
+    """The examples of each split, in split order; `reading` collects labels per language, counts and notes."""
     examples: dict[str, list[_Example]] = {}
-    column_order: dict[str, None] = {}
     for split in sorted(tables, key=lambda s: SPLIT_ORDER.index(s) if s in SPLIT_ORDER else 99):
         examples[split] = []
         for table, source in tables[split]:
             examples[split] += _read_examples(table, source, args, label_names, reading)
-            column_order.update(dict.fromkeys(table.columns))
+            reading.column_order.update(dict.fromkeys(table.columns))
         if not examples[split]:
             raise DataError(f"the {split} split has no rows left", path=str(tables[split][0][0].path),
                             hint="every row was dropped (empty text or missing labels); check the options")
-    column_order.update(reading.dict_keys)
-    language_labels, list_languages, counters = reading.language_labels, reading.list_languages, reading.counters
+    reading.column_order.update(reading.dict_keys)
     if "train" not in examples:
         raise DataError("no training split found", path=args.data,
                         hint="name a file or folder train (or give one file)")
-
     for split, rows in examples.items():
         _check_ids(split, rows)
-    seen_names = {n for rows in examples.values() for e in rows for n in e.names}
+    return examples
+
+
+def _label_list(examples: dict[str, list[_Example]], label_names: list[str] | None, reading: _Reading,
+                path: str) -> list[str]:
+    """The labels: the given names, else the label columns in file order and then the names seen in list cells."""
     if label_names is not None:
         labels = list(label_names)
     else:
-        annotated = set().union(*language_labels.values()) if language_labels else set()
-        labels = [c for c in column_order if c in annotated]
-        labels += sorted(seen_names - set(labels))
+        annotated = set().union(*reading.language_labels.values()) if reading.language_labels else set()
+        labels = [c for c in reading.column_order if c in annotated]
+        labels += sorted({n for rows in examples.values() for e in rows for n in e.names} - set(labels))
     if not labels:
-        raise DataError("no labels found in the data", path=args.data)
-    for language in list_languages:
-        language_labels[language] = set(labels)
+        raise DataError("no labels found in the data", path=path)
+    return labels
 
-    info: dict[str, Any] = {"args": asdict(args), "sources": {s: [t.path for t, _ in tables[s]] for s in tables},
-                            "validation_source": "given" if "validation" in examples else None}
+
+def _split_off(examples: dict[str, list[_Example]], labels: list[str], args: DataArgs, info: dict[str, Any]) -> None:
+    """Hold out a stratified validation slice of train (no validation given) or a threshold holdout (one given)."""
+    seed = args.split_random_state
     if "validation" not in examples and args.validation_size > 0:
         examples["train"], examples["validation"] = _stratified_split(examples["train"], labels,
-                                                                      args.validation_size, args.split_random_state)
-        info["validation_source"] = (f"stratified {args.validation_size:.0%} of train "
-                                     f"(seed {args.split_random_state})")
+                                                                      args.validation_size, seed)
+        info["validation_source"] = f"stratified {args.validation_size:.0%} of train (seed {seed})"
     elif "validation" in examples and args.threshold_holdout > 0:
         examples["train"], examples["holdout"] = _stratified_split(examples["train"], labels,
-                                                                   args.threshold_holdout, args.split_random_state)
-        info["holdout_source"] = f"stratified {args.threshold_holdout:.0%} of train (seed {args.split_random_state})"
+                                                                   args.threshold_holdout, seed)
+        info["holdout_source"] = f"stratified {args.threshold_holdout:.0%} of train (seed {seed})"
 
-    found_warnings = list(reading.notes)
+
+def _data_warnings(examples: dict[str, list[_Example]], labels: list[str], notes: list[str]) -> list[str]:
+    """The reader's notes, ids shared between splits, and labels that never occur in training."""
+    found = list(notes)
     ids_by_split = {s: {e.id for e in rows} for s, rows in examples.items()}
     for a, b in (("train", "validation"), ("train", "test"), ("validation", "test"), ("holdout", "validation")):
         shared = ids_by_split.get(a, set()) & ids_by_split.get(b, set())
         if shared:
-            found_warnings.append(f"{len(shared)} ids appear in both {a} and {b} (e.g. {sorted(shared)[0]!r})")
+            found.append(f"{len(shared)} ids appear in both {a} and {b} (e.g. {sorted(shared)[0]!r})")
     train_counts = Counter(n for e in examples["train"] for n in e.names)
     absent = [label for label in labels if train_counts[label] == 0]
     if absent:
-        found_warnings.append(f"{len(absent)} label(s) never occur in the training data: {list_examples(absent)}")
-    for message in found_warnings:
-        warnings.warn(message, DataWarning, stacklevel=2)
-    info.update({k: v for k, v in counters.items() if v})
-
-    splits = _to_dataset_dict(examples, labels)
-    ordered_language_labels = {lang: [x for x in labels if x in names] for lang, names in sorted(language_labels.items())}
-    return MultiLabelData(splits, labels, ordered_language_labels, info, found_warnings)
+        found.append(f"{len(absent)} label(s) never occur in the training data: {list_examples(absent)}")
+    return found
 
 
 def _to_dataset_dict(examples: dict[str, list[_Example]], labels: list[str]):

@@ -93,16 +93,16 @@ def write_plots(evaluation, folder: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import precision_recall_curve
-
-    from mlc.metrics.scores import uniform_thresholds
-
     folder.mkdir(parents=True, exist_ok=True)
-    used = uniform_thresholds(evaluation.thresholds)
-    metrics, labels, data = evaluation.metrics, evaluation.labels, evaluation.data
-    written = []
-    table = metrics["language_label_f1"]
+    written = [_heatmap(evaluation.metrics["language_label_f1"], evaluation.labels, folder / "f1_language_label.png")]
+    for name, title in (("precision_recall", "Precision-recall per label"), ("f1_threshold", "F1 against threshold")):
+        written.append(_label_curves(evaluation, name, title, folder / f"{name}.png"))
+    return written
+
+
+def _heatmap(table: dict[str, dict[str, float | None]], labels: list[str], path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
     languages = list(table)
     grid = np.array([[np.nan if table[lang][label] is None else table[lang][label] for label in labels]
                      for lang in languages], dtype=float)
@@ -116,42 +116,51 @@ def write_plots(evaluation, folder: Path) -> list[Path]:
     fig.colorbar(image, ax=ax, label="F1")
     ax.set_title("F1 by language and label")
     fig.tight_layout()
-    written.append(folder / "f1_language_label.png")
-    fig.savefig(written[-1], dpi=110)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
+    return path
 
+
+def _label_curves(evaluation, name: str, title: str, path: Path) -> Path:
+    """One panel per label: the precision-recall curve, or F1 against the threshold with the one used in red."""
+    import matplotlib.pyplot as plt
+
+    from mlc.metrics.scores import uniform_thresholds
+
+    labels, data = evaluation.labels, evaluation.data
+    used = uniform_thresholds(evaluation.thresholds)
     cols = int(np.ceil(np.sqrt(len(labels))))
     rows = int(np.ceil(len(labels) / cols))
-    for name, title in (("precision_recall", "Precision-recall per label"), ("f1_threshold", "F1 against threshold")):
-        fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
-        for j, label in enumerate(labels):
-            ax = axes[j // cols][j % cols]
-            keep = data.mask[:, j] > 0
-            t, p = data.truth[keep, j], evaluation.probs[keep, j]
-            ax.set_title(label, fontsize=9)
-            if t.sum() == 0:
-                ax.text(0.5, 0.5, "no positives", ha="center", va="center")
-                continue
-            precision, recall, cuts = precision_recall_curve(t, p)
-            if name == "precision_recall":
-                ax.plot(recall, precision)
-                ax.set_xlabel("recall", fontsize=8)
-                ax.set_ylabel("precision", fontsize=8)
-            else:
-                f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-                ax.plot(cuts, f1[:-1])
-                if not np.isnan(used[j]):
-                    ax.axvline(used[j], color="red", linestyle="--", linewidth=1)
-                ax.set_xlabel("threshold (red: used)" if not np.isnan(used[j]) else "threshold (varies by language)",
-                              fontsize=8)
-                ax.set_ylabel("F1", fontsize=8)
-            ax.set_xlim(0, 1)
-            ax.set_ylim(0, 1.02)
-        for k in range(len(labels), rows * cols):
-            axes[k // cols][k % cols].axis("off")
-        fig.suptitle(title)
-        fig.tight_layout()
-        written.append(folder / f"{name}.png")
-        fig.savefig(written[-1], dpi=110)
-        plt.close(fig)
-    return written
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    for j, label in enumerate(labels):
+        keep = data.mask[:, j] > 0
+        _label_panel(axes[j // cols][j % cols], label, data.truth[keep, j], evaluation.probs[keep, j], used[j], name)
+    for k in range(len(labels), rows * cols):
+        axes[k // cols][k % cols].axis("off")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _label_panel(ax, label: str, truth: np.ndarray, probs: np.ndarray, used: float, name: str) -> None:
+    from sklearn.metrics import precision_recall_curve
+
+    ax.set_title(label, fontsize=9)
+    if truth.sum() == 0:
+        ax.text(0.5, 0.5, "no positives", ha="center", va="center")
+        return
+    precision, recall, cuts = precision_recall_curve(truth, probs)
+    if name == "precision_recall":
+        ax.plot(recall, precision)
+        ax.set_xlabel("recall", fontsize=8)
+        ax.set_ylabel("precision", fontsize=8)
+    else:
+        ax.plot(cuts, (2 * precision * recall / np.maximum(precision + recall, 1e-12))[:-1])
+        if not np.isnan(used):
+            ax.axvline(used, color="red", linestyle="--", linewidth=1)
+        ax.set_xlabel("threshold (red: used)" if not np.isnan(used) else "threshold (varies by language)", fontsize=8)
+        ax.set_ylabel("F1", fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)

