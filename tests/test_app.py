@@ -185,6 +185,7 @@ def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, 
         browser.close()
 
 
+@pytest.mark.slow
 def test_default_demo_starts_offline_and_labels_sensibly(tmp_path):
     """The main job: `python app.py` with no options serves the demo bundle, building it on first start."""
     s = Server(ready_timeout=900, log=tmp_path / "app.log")

@@ -117,6 +117,7 @@ def temporaries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
 
 
+@pytest.mark.slow
 def test_predict_killed_at_random_points_leaves_the_output_absent_or_complete(tiny_bundle, tmp_path):
     source = tmp_path / "in.csv"
     with source.open("w", newline="", encoding="utf-8") as handle:
@@ -135,6 +136,7 @@ def test_predict_killed_at_random_points_leaves_the_output_absent_or_complete(ti
     assert temporaries(out.parent) == []
 
 
+@pytest.mark.slow
 def test_train_killed_at_random_points_leaves_the_bundle_absent_or_complete(tiny_model_dir, tmp_path):
     out = tmp_path / "bundle"
     command = [sys.executable, "-m", "mlc.train", "--data", str(ROOT / "examples" / "support_tickets.csv"),

@@ -1,40 +1,58 @@
 """The one scoring loop: token ids to probabilities, batched by length with dynamic padding. Training's validation
-and `Classifier` both score through it."""
+and `Classifier` score through it, with PyTorch or with an ONNX Runtime graph of the same model."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
-import torch
 
 
-@torch.inference_mode()
-def score_ids(model: torch.nn.Module, tokenizer, ids: Sequence[list[int]], batch_size: int, device: torch.device,
-              amp_dtype: torch.dtype | None = None, single_label: bool = False, progress: bool = False
-              ) -> np.ndarray:
-    """Probabilities [len(ids), labels] in input order: sigmoid per label, or softmax with `single_label`. Rows go
-    longest first, so that memory peaks at the first batch; on a GPU, lengths are padded to multiples of 8 (the fast
-    paths of tensor-core kernels). The model is left in the mode it was in."""
-    was_training = model.training
-    model.eval()
-    out = np.zeros((len(ids), model.config.num_labels), dtype=np.float32)
+def score_batches(tokenizer, ids: Sequence[list[int]], batch_size: int, logits_of: Callable[[dict], np.ndarray],
+                  n_labels: int, single_label: bool = False, progress: bool = False, tensors: str = "np",
+                  pad_to_multiple_of: int | None = None) -> np.ndarray:
+    """Probabilities [len(ids), n_labels] in input order: sigmoid per label, or softmax with `single_label`, of
+    `logits_of(padded batch)`. Rows go longest first, so that memory peaks at the first batch."""
+    out = np.zeros((len(ids), n_labels), dtype=np.float32)
     order = np.argsort([len(x) for x in ids], kind="stable")[::-1]
-    starts = range(0, len(order), batch_size)
+    starts: Any = range(0, len(order), batch_size)
     if progress:
         from tqdm.auto import tqdm
 
         starts = tqdm(starts, desc="predict", unit="batch", file=sys.stderr, dynamic_ncols=True)
+    for start in starts:
+        rows = order[start : start + batch_size]
+        batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors=tensors,
+                              pad_to_multiple_of=pad_to_multiple_of)
+        out[rows] = probabilities(np.asarray(logits_of(batch), dtype=np.float32), single_label)
+    return out
+
+
+def probabilities(logits: np.ndarray, single_label: bool = False) -> np.ndarray:
+    """Sigmoid per label, or softmax over labels."""
+    if single_label:
+        shifted = np.exp(logits - logits.max(-1, keepdims=True))
+        return shifted / shifted.sum(-1, keepdims=True)
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def score_ids(model, tokenizer, ids: Sequence[list[int]], batch_size: int, device, amp_dtype=None,
+              single_label: bool = False, progress: bool = False) -> np.ndarray:
+    """`score_batches` with a PyTorch model (autocast to `amp_dtype` if given). On a GPU, lengths are padded to
+    multiples of 8 (the fast paths of tensor-core kernels). The model is left in the mode it was in."""
+    import torch
+
+    def logits_of(batch: dict) -> np.ndarray:
+        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+            return model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().numpy()
+
+    was_training = model.training
+    model.eval()
     try:
-        for start in starts:
-            rows = order[start : start + batch_size]
-            batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="pt",
-                                  pad_to_multiple_of=8 if device.type == "cuda" else None)
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-                logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float()
-            probs = torch.softmax(logits, -1) if single_label else torch.sigmoid(logits)
-            out[rows] = probs.cpu().numpy()
+        with torch.inference_mode():
+            return score_batches(tokenizer, ids, batch_size, logits_of, model.config.num_labels, single_label,
+                                 progress, tensors="pt", pad_to_multiple_of=8 if device.type == "cuda" else None)
     finally:
         model.train(was_training)
-    return out

@@ -1,0 +1,154 @@
+"""A bundle's encoder, pooling and head as one ONNX graph (onnx/model.onnx), and its dynamic int8 quantisation by
+ONNX Runtime (onnx/model.int8.onnx), each checked against PyTorch before it is kept, with a record of how they were
+made (onnx/export.json). The n-gram blend, per-language thresholds and label masks stay in mlc's Python."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlc.bundle.folder import load_bundle_model, read_bundle_info
+from mlc.bundle.thresholds import bundle_thresholds
+from mlc.core.atomic import atomic_folder
+from mlc.core.errors import MlcError
+from mlc.model.onnx_model import FP32_FILE, INPUTS, INT8_FILE, ONNX_DIR, RECORD_FILE, OnnxModel
+from mlc.model.scoring import probabilities
+
+OPSET = 17
+FP32_TOLERANCE = 1e-4  # the largest probability difference from PyTorch an fp32 graph may show
+INT8_AGREEMENT = 0.99  # the share of (text, label) decisions an int8 graph must keep
+# Texts the parity checks score: several scripts, short and long (up to the bundle's max_length).
+CHECK_TEXTS = [
+    "My card was charged twice for the same order and I want my money back.",
+    "The parcel never arrived and nobody answers the phone.",
+    "Mi pedido llegó roto y quiero un reembolso, por favor.",
+    "Meine Rechnung ist falsch, bitte korrigieren Sie sie schnell.",
+    "Je ne peux pas me connecter à mon compte depuis hier soir.",
+    "Мой заказ задерживается уже неделю, что происходит?",
+    "طلبي لم يصل بعد، أرجو المساعدة في أقرب وقت",
+    "我的订单还没有到，请尽快处理。",
+    "मेरा रिफंड अभी तक नहीं मिला है, कृपया जल्दी करें।",
+    "Great service, thank you so much!",
+    "ok",
+    "Asante sana kwa huduma nzuri, nimefurahi sana na bidhaa.",
+    " ".join(["The app crashes whenever I open the basket, and the refund I asked for last week has still not "
+              "arrived, so I am writing again."] * 6),
+]
+
+
+class ExportError(MlcError):
+    """An exported graph does not score like the PyTorch model."""
+
+
+class _Logits:
+    """The bundle's model as a function of (input_ids, attention_mask) to logits, for the exporter."""
+
+    def __new__(cls, model):
+        import torch
+
+        class Logits(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids, attention_mask):
+                return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+
+        return Logits().eval()
+
+
+def export_onnx(bundle: str | Path, quantize: bool = True, texts: list[str] | None = None) -> dict[str, Any]:
+    """Write BUNDLE/onnx/ (replacing an earlier export atomically) and return its record."""
+    import torch
+
+    bundle = Path(bundle)
+    model, tokenizer, info = load_bundle_model(bundle)
+    texts = texts or CHECK_TEXTS
+    batch = tokenizer(texts, truncation=True, max_length=int(info.get("max_length") or 512), padding=True,
+                      return_tensors="pt")
+    with torch.inference_mode():
+        reference = model(**{k: batch[k] for k in INPUTS}).logits.float().numpy()
+    single_label = info.get("problem") == "single_label"
+    record: dict[str, Any] = {"format": 1, "opset": OPSET, "torch": torch.__version__, "inputs": list(INPUTS),
+                              "outputs": ["logits"], "checked_on": f"{len(texts)} texts", "files": {}}
+    with atomic_folder(bundle / ONNX_DIR) as folder:
+        _export(model, batch, folder / FP32_FILE)
+        record["files"][FP32_FILE] = _check_fp32(folder / FP32_FILE, batch, reference, single_label)
+        if quantize:
+            thresholds, _ = bundle_thresholds(info["thresholds"], list(info["labels"]), bundle)
+            record["files"][INT8_FILE] = _quantize(folder, batch, reference, single_label, thresholds)
+        import onnxruntime
+
+        record["onnxruntime"] = onnxruntime.__version__
+        (folder / RECORD_FILE).write_text(json.dumps(record, indent=2), "utf-8")
+    return record
+
+
+def _export(model, batch, path: Path) -> None:
+    import torch
+
+    dynamic = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+               "logits": {0: "batch"}}
+    with warnings.catch_warnings():  # the TorchScript tracer's notes on Python control flow it has checked
+        warnings.simplefilter("ignore")
+        torch.onnx.export(_Logits(model), (batch["input_ids"], batch["attention_mask"]), str(path),
+                          input_names=list(INPUTS), output_names=["logits"], dynamic_axes=dynamic,
+                          opset_version=OPSET, dynamo=False)
+
+
+def _scores(path: Path, batch) -> np.ndarray:
+    return OnnxModel(path, threads=1).logits({k: batch[k].numpy() for k in INPUTS})
+
+
+def _check_fp32(path: Path, batch, reference: np.ndarray, single_label: bool) -> dict[str, Any]:
+    gap = float(np.abs(probabilities(_scores(path, batch), single_label) -
+                       probabilities(reference, single_label)).max())
+    if gap > FP32_TOLERANCE:
+        raise ExportError(f"{path.name}: probabilities differ from PyTorch's by up to {gap:.2e} (more than "
+                          f"{FP32_TOLERANCE:g}); the graph was not kept")
+    return {"precision": "fp32", "max_probability_difference": gap}
+
+
+def _quantize(folder: Path, batch, reference: np.ndarray, single_label: bool, thresholds: np.ndarray
+              ) -> dict[str, Any]:
+    """Dynamic int8 quantisation (weights int8 per channel, activations quantised per batch at run time)."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.getLogger().setLevel(logging.ERROR)  # its advice to run shape inference first does not apply here
+    quantize_dynamic(str(folder / FP32_FILE), str(folder / INT8_FILE), weight_type=QuantType.QInt8,
+                     per_channel=True)
+    exact = probabilities(reference, single_label)
+    quantized = probabilities(_scores(folder / INT8_FILE, batch), single_label)
+    if single_label:
+        agreement = float((exact.argmax(1) == quantized.argmax(1)).mean())
+    else:
+        agreement = float(((exact >= thresholds) == (quantized >= thresholds)).mean())
+    if agreement < INT8_AGREEMENT:
+        print(f"mlc: warning: the int8 graph keeps {agreement:.1%} of the decisions on the check texts (under "
+              f"{INT8_AGREEMENT:.0%}); it was not kept, the fp32 graph was", file=sys.stderr)
+        (folder / INT8_FILE).unlink()
+        return {"precision": "int8", "kept": False, "decision_agreement": agreement}
+    return {"precision": "int8", "kept": True, "quantization": "onnxruntime.quantization.quantize_dynamic, QInt8 "
+            "weights per channel", "decision_agreement": agreement,
+            "max_probability_difference": float(np.abs(exact - quantized).max())}
+
+
+def onnx_record(bundle: str | Path) -> dict[str, Any] | None:
+    """The export record of a bundle, or None when it has no ONNX graph."""
+    path = Path(bundle) / ONNX_DIR / RECORD_FILE
+    return json.loads(path.read_text("utf-8")) if path.is_file() else None
+
+
+def describe(bundle: str | Path) -> str:
+    info = read_bundle_info(bundle)
+    record = onnx_record(bundle) or {}
+    files = ", ".join(f"{name} ({spec.get('precision')})" for name, spec in record.get("files", {}).items()
+                      if spec.get("kept", True))
+    return f"{bundle}: {len(info['labels'])} labels; ONNX: {files or 'none'}"
