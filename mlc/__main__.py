@@ -11,6 +11,7 @@ VERBS = {
     "train": ("mlc.commands.train", "fine-tune an encoder and write a bundle"),
     "evaluate": ("mlc.commands.evaluate", "score a bundle on labelled data"),
     "predict": ("mlc.commands.predict", "label texts with a bundle"),
+    "export": ("mlc.commands.export", "write a bundle's model as ONNX (fp32 and int8) for ONNX Runtime"),
     "demo": ("mlc.demo.__main__", "build the demo bundle and print its folder"),
 }
 

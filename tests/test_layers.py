@@ -56,6 +56,8 @@ COVERED_BY = {
     "mlc/model/device.py": "test_distributed",
     "mlc/model/e5_format.py": "test_default_model (the embedded model's format)",
     "mlc/model/encoders.py": "test_default_model (resolve_model, tokenizer checks)",
+    "mlc/model/onnx_model.py": "test_onnx (the graphs' sessions, through Classifier)",
+    "mlc/commands/export.py": "test_onnx (python -m mlc.export)",
     "mlc/model/modeling.py": "test_trainer (poolings, the head), test_classifier (transformers' pipeline parity)",
     "mlc/training/args.py": "test_cli, test_trainer (validation of options)",
     "mlc/training/save.py": "test_trainer (the bundle's files after training)",

@@ -26,7 +26,6 @@ from typing import Any
 from mlc.bundle.thresholds import THRESHOLDS_FILE
 from mlc.core.atomic import atomic_file
 from mlc.core.errors import ModelError
-from mlc.model import modeling
 
 BUNDLE_FILE = "mlc.json"
 MODELING_FILE = "modeling_mlc.py"
@@ -46,6 +45,8 @@ def write_bundle(folder: Path, model, tokenizer, info: dict[str, Any], threshold
     (save_pretrained, plus modeling_mlc.py so that transformers loads it without mlc), the tokenizer, mlc.json
     (`info`: labels, language_labels, pooling, problem, max_length, base_model), thresholds.json and the n-gram
     model, if any."""
+    from mlc.model import modeling
+
     model.save_pretrained(folder)
     shutil.copyfile(Path(modeling.__file__), folder / MODELING_FILE)
     tokenizer.save_pretrained(folder)
@@ -101,6 +102,7 @@ def _read_bundle_json(path: Path) -> dict[str, Any]:
 
 def load_bundle_model(folder: str | os.PathLike):
     """(MlcForSequenceClassification, tokenizer, info) from a bundle; weights from safetensors only."""
+    from mlc.model import modeling
     from mlc.model.encoders import load_tokenizer
 
     folder = Path(folder)

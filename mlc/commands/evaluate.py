@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mlc.evaluation.report import markdown_report, text_report
     from mlc.inference.classifier import Classifier
 
-    classifier = Classifier.load(args.model, args.device, args.precision)
+    classifier = Classifier.load(args.model, args.device, args.precision, args.backend, args.threads)
     evaluation = evaluate(args, classifier)
     if args.tune_thresholds:
         before = evaluation

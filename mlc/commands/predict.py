@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mlc.inference.classifier import Classifier  # torch: after the options are parsed, so --help is quick
 
     records, texts, languages, columns = read_inputs(args.input, args)
-    classifier = Classifier.load(args.model, args.device, args.precision)
+    classifier = Classifier.load(args.model, args.device, args.precision, args.backend, args.threads)
     output_columns(columns, classifier.labels, is_jsonl(args.output))  # before any text is scored
     thresholds = classifier.option_thresholds(args.thresholds)
     results, empty = predict_texts(classifier, texts, languages, thresholds, batch_size=args.batch_size,

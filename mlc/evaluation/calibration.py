@@ -22,7 +22,7 @@ def calibrate_bundle(folder, data: MultiLabelData, objective: str, device: str =
     (a temporary folder), so a kill leaves no half-calibrated bundle behind."""
     if "validation" not in data.splits:
         return
-    classifier = Classifier.load(folder, device)
+    classifier = Classifier.load(folder, device, backend="torch")
     parts = ["validation", *(["holdout"] if "holdout" in data.splits else [])]
     rows = align(data, parts, classifier.labels, "+".join(parts))
     probs = classifier.predict_proba(rows.texts, languages=rows.languages)

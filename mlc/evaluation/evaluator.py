@@ -88,7 +88,7 @@ def compute_metrics(labels: list[str], problem: str, data: LabelledRows, probs: 
 def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evaluation:
     """Score `args.model` on `args.data` (Python API of `python -m mlc.evaluate`, without writing files)."""
     args.validate_inference()
-    classifier = classifier or Classifier.load(args.model, args.device, args.precision)
+    classifier = classifier or Classifier.load(args.model, args.device, args.precision, args.backend, args.threads)
     data = load_evaluation_data(args, classifier.labels)
     if not data.ids:
         raise DataError(f"the {data.split} split has no rows", path=args.data)

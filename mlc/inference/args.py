@@ -13,6 +13,7 @@ from mlc.model.dtypes import PRECISIONS
 
 LONG_TEXT_MODES = ("truncate", "window")
 AGGREGATIONS = ("max", "mean")
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8", "onnx-fp32")
 
 
 @dataclass
@@ -22,6 +23,10 @@ class InferenceArgs(Options):
     model: str | None = option(None, "A bundle folder written by python -m mlc.train (python -m mlc.demo builds "
                                      "the demo bundle and prints its folder).")
     device: str = option("auto", "auto, cpu, cuda, or cuda:N.")
+    backend: str = option("auto", "auto (the bundle's int8 ONNX graph on a CPU when it has one and onnxruntime is "
+                                  "installed, else torch), torch, onnx (int8 if exported, else fp32), onnx-int8 or "
+                                  "onnx-fp32 (see python -m mlc.export).", choices=BACKENDS)
+    threads: int | None = option(None, "CPU threads for scoring (default: the cores this process may use).")
     precision: str = option("auto", "auto (the precision the bundle's thresholds were tuned in, where this device has "
                                   "instructions for it, else fp32), fp32, bf16 or fp16 (autocast).", choices=PRECISIONS)
     batch_size: int = option(32, "Texts per forward pass (texts are sorted by length and padded per batch).")

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
-from mlc.bundle.folder import load_bundle_model
+from mlc.bundle.folder import load_bundle_model, read_bundle_info
 from mlc.bundle.thresholds import (
     InvalidThreshold,
     bundle_thresholds,
@@ -32,27 +31,31 @@ from mlc.bundle.thresholds import (
 from mlc.core.errors import ConfigError, ModelError
 from mlc.core.text import normalize_text
 from mlc.data.languages import resolve_languages
-from mlc.inference.args import AGGREGATIONS, LONG_TEXT_MODES
-from mlc.model.device import pick_device
+from mlc.inference.args import AGGREGATIONS, BACKENDS, LONG_TEXT_MODES
 from mlc.model.dtypes import PRECISIONS, emulation_warning, precision_name, scoring_dtype
+from mlc.model.encoders import load_tokenizer
 from mlc.model.ngrams import NgramModel
-from mlc.model.scoring import score_ids
+from mlc.model.onnx_model import OnnxModel, onnx_file
+from mlc.model.scoring import score_batches, score_ids
 
 
 class Classifier:
-    """A loaded bundle: model, tokenizer, labels and tuned thresholds."""
+    """A loaded bundle: model, tokenizer, labels and tuned thresholds. The model is a PyTorch module, or an
+    `OnnxModel` (the bundle's exported graph, run by ONNX Runtime)."""
 
-    def __init__(self, model, tokenizer, info: dict[str, Any], device: torch.device, path: Path | None = None,
+    def __init__(self, model, tokenizer, info: dict[str, Any], device: Any = "cpu", path: Path | None = None,
                  ngrams=None, precision: str = "auto"):
         if precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.model, self.tokenizer, self.info, self.device, self.path = model, tokenizer, info, device, path
-        # The autocast dtype of scoring (None: fp32); auto follows the bundle's scores_precision (mlc.precision).
-        self.amp_dtype = scoring_dtype(precision, device, info["thresholds"].get("scores_precision"))
-        warning = emulation_warning(self.amp_dtype, device)
+        self.onnx = isinstance(model, OnnxModel)
+        # The autocast dtype of PyTorch scoring (None: fp32); auto follows the bundle's scores_precision.
+        self.amp_dtype = None if self.onnx else \
+            scoring_dtype(precision, device, info["thresholds"].get("scores_precision"))
+        warning = None if self.onnx else emulation_warning(self.amp_dtype, device)
         if warning:
             print(warning, file=sys.stderr)
-        self.ngrams = ngrams  # mlc.ngrams.NgramModel or None
+        self.ngrams = ngrams  # mlc.model.ngrams.NgramModel or None
         self.labels: list[str] = list(info["labels"])
         self.problem: str = info.get("problem", "multi_label")
         self.max_length: int = int(info.get("max_length") or 512)
@@ -60,14 +63,32 @@ class Classifier:
         self.thresholds, self.language_thresholds = bundle_thresholds(info["thresholds"], self.labels, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "auto", precision: str = "auto") -> Classifier:
-        """Load a bundle folder written by `python -m mlc.train`. `precision`: auto (the precision the bundle's
-        thresholds were tuned in, where this device has instructions for it, else fp32), fp32, bf16 or fp16
-        (autocast)."""
+    def load(cls, path: str | os.PathLike, device: str = "auto", precision: str = "auto", backend: str = "auto",
+             threads: int | None = None) -> Classifier:
+        """Load a bundle folder written by `python -m mlc.train`.
+
+        `backend`: torch; onnx (the bundle's int8 graph, else its fp32 one; see python -m mlc.export), onnx-int8 or
+        onnx-fp32; auto (default): the int8 graph on a CPU where the bundle has one and onnxruntime is installed,
+        else torch. `precision` (torch): auto (the precision the bundle's thresholds were tuned in, where this
+        device has instructions for it, else fp32), fp32, bf16 or fp16 (autocast). `threads`: CPU threads (default:
+        the cores this process may use)."""
         folder = Path(path).expanduser()
         if not folder.is_dir():
             raise ModelError(f"{folder}: no such bundle folder (hint: train one with python -m mlc.train --output "
                              "DIR; python -m mlc.demo builds the demo bundle and prints its folder)")
+        if backend not in BACKENDS:
+            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        graph = _onnx_graph(folder, backend, device, precision)
+        if graph is not None:
+            info = read_bundle_info(folder)
+            return cls(OnnxModel(graph, threads), load_tokenizer(str(folder)), info, "cpu", folder,
+                       NgramModel.load(folder), "auto")
+        import torch
+
+        from mlc.model.device import pick_device
+
+        if threads:
+            torch.set_num_threads(threads)
         model, tokenizer, info = load_bundle_model(folder)
         target = pick_device(device)
         return cls(model.to(target), tokenizer, info, target, folder, NgramModel.load(folder), precision)
@@ -84,7 +105,6 @@ class Classifier:
 
     # ---- scores -----------------------------------------------------------------------------------------------
 
-    @torch.inference_mode()
     def predict_proba(self, texts: Sequence[str], batch_size: int = 32, long_text: str = "truncate",
                       stride: int | None = None, aggregate: str = "max", progress: bool = False,
                       languages: Sequence[str | None] | None = None, ngrams: bool = True) -> np.ndarray:
@@ -113,13 +133,19 @@ class Classifier:
                                  return_overflowing_tokens=window, stride=stride if window else 0)
         ids: list[list[int]] = encoded["input_ids"]
         owner = np.asarray(encoded["overflow_to_sample_mapping"] if window else range(len(texts)))
-        scores = score_ids(self.model, self.tokenizer, ids, batch_size, self.device, self.amp_dtype,
-                           single_label=self.problem == "single_label", progress=progress)
+        scores = self._score(ids, batch_size, progress)
         if window:
             scores = merge_windows(scores, owner, len(texts), aggregate)
         if ngrams and self.ngrams is not None:
             scores = self.ngrams.blend(scores, texts, self.resolve_languages(texts, languages))
         return scores
+
+    def _score(self, ids: list[list[int]], batch_size: int, progress: bool) -> np.ndarray:
+        single = self.problem == "single_label"
+        if self.onnx:
+            return score_batches(self.tokenizer, ids, batch_size, self.model.logits, len(self.labels), single,
+                                 progress)
+        return score_ids(self.model, self.tokenizer, ids, batch_size, self.device, self.amp_dtype, single, progress)
 
     # ---- decisions --------------------------------------------------------------------------------------------
 
@@ -213,13 +239,53 @@ class Classifier:
         return results
 
     def __repr__(self) -> str:
-        return (f"Classifier({str(self.path)!r}, {len(self.labels)} labels, {self.problem}, device={self.device}, "
-                f"precision={self.precision})")
+        return (f"Classifier({str(self.path)!r}, {len(self.labels)} labels, {self.problem}, backend={self.backend}, "
+                f"device={self.device}, precision={self.precision})")
 
     @property
     def precision(self) -> str:
-        """The precision scores are computed in: fp32, bf16 or fp16."""
-        return precision_name(self.amp_dtype)
+        """The precision scores are computed in: fp32, bf16 or fp16 (PyTorch), fp32 or int8 (ONNX)."""
+        return self.model.kind if self.onnx else precision_name(self.amp_dtype)
+
+    @property
+    def backend(self) -> str:
+        return "onnx" if self.onnx else "torch"
+
+
+def _onnx_graph(folder: Path, backend: str, device: str, precision: str) -> Path | None:
+    """The ONNX graph that `backend` asks for (None: PyTorch). auto takes the int8 graph only where nothing else was
+    asked for: a CPU, the default precision, the graph present and onnxruntime installed."""
+    if backend == "torch":
+        return None
+    if backend == "auto":
+        import importlib.util
+
+        graph = onnx_file(folder, "int8")
+        usable = device in ("auto", "cpu") and precision == "auto" and graph.is_file() and \
+            importlib.util.find_spec("onnxruntime") is not None
+        if not usable or (device == "auto" and _has_gpu()):
+            return None
+        return graph
+    if device not in ("auto", "cpu"):
+        raise ConfigError(f"--backend {backend} runs on the CPU (hint: --device cpu, or --backend torch)")
+    kind = backend.removeprefix("onnx-") if backend != "onnx" else \
+        ("int8" if onnx_file(folder, "int8").is_file() else "fp32")
+    graph = onnx_file(folder, kind)
+    if not graph.is_file():
+        raise ModelError(f"{graph}: the bundle has no {kind} ONNX graph (hint: python -m mlc.export --model "
+                         f"{folder}{' --quantize int8' if kind == 'int8' else ''})")
+    return graph
+
+
+def _has_gpu() -> bool:
+    """Whether torch sees a CUDA GPU; without an NVIDIA device node there is none, and torch is not imported."""
+    import importlib.util
+
+    if not Path("/dev/nvidiactl").exists() or importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def merge_windows(scores: np.ndarray, owner: np.ndarray, n_texts: int, aggregate: str) -> np.ndarray:

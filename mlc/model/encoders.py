@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -35,18 +36,44 @@ def resolve_model(spec: str | os.PathLike | None, cache_dir: str | os.PathLike |
     return text
 
 
+def _vocab_size(name_or_path: str) -> int | None:
+    """The model's vocabulary size: from a local folder's config.json as plain JSON (a bundle's encoder config is
+    nested under `encoder`), so that checking a tokenizer needs neither torch nor the model's class."""
+    config_file = Path(name_or_path) / "config.json"
+    if config_file.is_file():
+        config = json.loads(config_file.read_text("utf-8"))
+    else:
+        from transformers import AutoConfig
+
+        from mlc.model import modeling  # noqa: F401  (registers the `mlc` model type of bundles)
+
+        config = AutoConfig.from_pretrained(name_or_path).to_dict()
+    return config.get("vocab_size") or (config.get("encoder") or {}).get("vocab_size")
+
+
+def _tokenizer_class(name_or_path: str):
+    """The class named in a local folder's tokenizer_config.json (so that a bundle's tokenizer loads without its
+    model class, and without torch), else AutoTokenizer, with the `mlc` model type registered."""
+    import transformers
+
+    config_file = Path(name_or_path) / "tokenizer_config.json"
+    if config_file.is_file():
+        name = json.loads(config_file.read_text("utf-8")).get("tokenizer_class")
+        found = getattr(transformers, name, None) if isinstance(name, str) else None
+        if found is not None:
+            return found
+    from mlc.model import modeling  # noqa: F401  (registers the `mlc` model type of bundles)
+
+    return transformers.AutoTokenizer
+
+
 def load_tokenizer(name_or_path: str, vocab_size: int | None = None):
     """Load a tokenizer and refuse a silently-defaulted one (transformers builds a tiny vocabulary when
     tokenizer files are missing or broken)."""
-    from transformers import AutoConfig, AutoTokenizer
-
-    from mlc.model import modeling  # noqa: F401  (registers the `mlc` model type of bundles)
-
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+        tokenizer = _tokenizer_class(name_or_path).from_pretrained(name_or_path)
         if vocab_size is None:
-            config = AutoConfig.from_pretrained(name_or_path)
-            vocab_size = getattr(config, "vocab_size", None) or getattr(config, "encoder", {}).get("vocab_size")
+            vocab_size = _vocab_size(name_or_path)
     except (OSError, ValueError) as err:
         raise ModelError(f"{name_or_path}: cannot load the tokenizer ({str(err).splitlines()[0]}) (hint: with no "
                          "network, use a local folder or 'default'; set HF_HUB_OFFLINE=1 to use the hub cache)"
