@@ -98,3 +98,12 @@ def test_a_damaged_graph_is_a_model_error(exported, tmp_path):
     (folder / "onnx" / "model.int8.onnx").write_bytes(b"not a graph")
     with pytest.raises(ModelError, match="the ONNX graph cannot be loaded"):
         Classifier.load(folder)
+
+
+def test_training_can_export_at_the_end(tiny_model_dir, tmp_path):
+    from mlc.commands.train import fit
+
+    fit(data=str(ROOT / "examples" / "support_tickets.csv"), model=str(tiny_model_dir), output=str(tmp_path / "b"),
+        schedule="joint", max_steps=4, batch_size=8, max_length=32, export="onnx-int8")
+    assert Classifier.load(tmp_path / "b").precision == "int8"
+    assert not list(tmp_path.glob(".*tmp*"))

@@ -2,8 +2,9 @@
 
 A run is three steps, each in its own layer: training (mlc.training: the stages, the loop, the n-gram model),
 writing the bundle's files (mlc.training.save, through mlc.bundle), and calibration (mlc.evaluation.calibration:
-thresholds and the validation report, from the scores the bundle itself gives). All three fill one temporary folder,
-renamed into place at the end, so a bundle is never seen half-made.
+thresholds and the validation report, from the scores the bundle itself gives), and with --export a fourth
+(mlc.exporters.onnx). All fill one temporary folder, renamed into place at the end, so a bundle is never seen
+half-made.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ def fit_bundle(args: TrainArgs, data=None):
     with atomic_folder(output) as folder:
         save_trained(result, args, folder, log_path)
         calibrate_bundle(folder, result.data, args.threshold_objective, str(trainer.device))
+        if args.export != "none":
+            from mlc.exporters.onnx import export_onnx
+
+            export_onnx(folder, quantize=args.export == "onnx-int8")
     shutil.rmtree(checkpoint_dir(output), ignore_errors=True)
     log_path.unlink(missing_ok=True)
     distributed.barrier()

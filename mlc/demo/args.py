@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from mlc.core.errors import ConfigError
 from mlc.core.options import Options, option
+from mlc.inference.args import BACKENDS
 
 MAX_BATCH_ROWS = 5000
 
@@ -24,12 +25,17 @@ class AppArgs(Options):
     port: int = option(7860, "Port.", env="GRADIO_SERVER_PORT")
     share: bool = option(False, "Also create a public gradio.live link (needs internet).")
     max_chars: int = option(2000, "Longest text classified; longer input is cut, with a message.")
-    concurrency: int = option(2, "Requests run at once; others queue.")
-    queue_size: int = option(64, "Requests that may wait.")
+    concurrency: int = option(32, "Requests taken from the queue at once; the texts of those in flight together are "
+                                   "scored in one batch.")
+    max_batch: int = option(32, "Most texts scored in one batch.")
+    backend: str = option("auto", "auto (the bundle's int8 ONNX graph when it has one, else torch), torch, onnx, "
+                                  "onnx-int8 or onnx-fp32.", choices=BACKENDS)
+    threads: int | None = option(None, "CPU threads for scoring (default: the cores this process may use).")
+    queue_size: int = option(256, "Requests that may wait.")
     max_batch_rows: int = option(MAX_BATCH_ROWS, "Rows labelled per uploaded file.")
 
     def validate(self) -> AppArgs:
-        for name in ("max_chars", "concurrency", "queue_size", "max_batch_rows"):
+        for name in ("max_chars", "concurrency", "queue_size", "max_batch_rows", "max_batch"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.port < 65536:

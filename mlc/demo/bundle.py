@@ -21,7 +21,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "support_tickets.c
 # higher learning rates converge within 3 epochs.
 DEMO_RECIPE = {"schedule": "joint", "epochs": 3.0, "max_length": 64, "batch_size": 16, "learning_rate": 3e-4,
                "head_lr": 3e-3, "freeze_layers": 6, "seed": 7, "ngram_weight": 0.5,
-               "threshold_objective": "per-language-f1"}
+               "threshold_objective": "per-language-f1", "export": "onnx-int8"}
 
 
 def demo_bundle_dir(cache_dir: str | os.PathLike | None = None) -> Path:

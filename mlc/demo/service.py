@@ -16,6 +16,7 @@ import numpy as np
 from mlc.bundle.folder import read_bundle_info
 from mlc.core.errors import ConfigError, MlcError
 from mlc.data.languages import resolve_language
+from mlc.demo.batching import MicroBatcher
 from mlc.demo.bundle import demo_labels, ensure_demo_bundle
 from mlc.inference.classifier import Classifier
 
@@ -37,8 +38,12 @@ class DemoService:
     """Holds the classifier for the app. `model` is a bundle folder, or None for the demo bundle (built on first
     use into `cache_dir`)."""
 
-    def __init__(self, model: str | None = None, cache_dir: str | None = None, max_chars: int = 2000) -> None:
+    def __init__(self, model: str | None = None, cache_dir: str | None = None, max_chars: int = 2000,
+                 backend: str = "auto", threads: int | None = None, max_batch: int = 32,
+                 max_wait: float = 0.005) -> None:
         self.model, self.cache_dir, self.max_chars = model, cache_dir, max_chars
+        self.backend, self.threads = backend, threads
+        self.batcher = MicroBatcher(self._score_batch, max_batch, max_wait)
         self.classifier: Classifier | None = None
         self.error: str | None = None
         self.started = time.perf_counter()
@@ -61,7 +66,7 @@ class DemoService:
     def _load(self) -> None:
         try:
             folder = self.model if self.model is not None else ensure_demo_bundle(self.cache_dir)
-            self.classifier = Classifier.load(folder)
+            self.classifier = Classifier.load(folder, backend=self.backend, threads=self.threads)
             self.ready_seconds = time.perf_counter() - self.started
             log.warning("mlc: model ready in %.0f s: %s", self.ready_seconds, self.classifier.path)
         except Exception as error:  # shown in the status line; the app keeps serving it
@@ -117,12 +122,15 @@ class DemoService:
             text = text[: self.max_chars]
         given = None if language in (None, "", AUTO) else language
         resolved, detected = resolve_language(text, given, clf.languages)
-        probs = clf.predict_proba([text], long_text="window", languages=[resolved])[0]
+        probs = self.batcher.submit(text, resolved)
         chosen = resolved if resolved in clf.languages else None
         if clf.ngrams is not None and clf.ngrams.model_language(resolved) is None:
             note = " ".join(filter(None, [note, "The bundle has no n-gram model for this language, so the scores "
                                                 "are the encoder's alone."]))
         return Scored(probs, chosen, detected, note)
+
+    def _score_batch(self, texts: list[str], languages: list[str]) -> np.ndarray:
+        return self.require().predict_proba(texts, long_text="window", languages=languages)
 
     def decide(self, probs: np.ndarray, thresholds: list[float], language: str | None) -> list[str]:
         """Predicted labels, highest score first, with the given per-label thresholds (no model call)."""
@@ -132,9 +140,11 @@ class DemoService:
 
     def predict(self, text: str, language: str | None = AUTO, thresholds: dict[str, float] | None = None
                 ) -> dict[str, Any]:
-        """The API's answer: scores, thresholds used, predicted labels, language and any note."""
-        scored = self.score(text, language)
+        """The API's answer: scores, thresholds used, predicted labels, language and any note. Concurrent requests
+        are scored together (MicroBatcher); each keeps its own text, language and thresholds."""
         clf = self.require()
+        clf.resolve_thresholds(thresholds)  # a bad threshold costs no scoring
+        scored = self.score(text, language)
         used = np.atleast_2d(clf.resolve_thresholds(thresholds, [scored.language]))[0]
         return {"labels": self.decide(scored.probs, used.tolist(), scored.language),
                 "scores": {label: round(float(p), 6) for label, p in zip(clf.labels, scored.probs)},

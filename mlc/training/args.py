@@ -102,6 +102,10 @@ class TrainArgs(DataArgs):
                                     "CPU), nccl, or gloo (e.g. several processes sharing one GPU).",
                             choices=("auto", "nccl", "gloo"))
     threads: int = option(0, "CPU threads for torch (0: torch's default).")
+    export: str = option("none", "After training, also write the model for ONNX Runtime into the bundle: onnx "
+                                 "(fp32), onnx-int8 (fp32 and int8; what mlc.predict, mlc.evaluate and the demo "
+                                 "then use on CPUs), or none (python -m mlc.export does it later).",
+                         choices=("none", "onnx", "onnx-int8"))
 
     def validate(self) -> TrainArgs:
         if not self.data:
