@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
@@ -45,123 +46,140 @@ def _labels_text(labels: list[str]) -> str:
 
 
 def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr.Blocks:
-    labels = service.labels
     with gr.Blocks(title="mlc: multilingual multi-label classification") as demo:
         gr.Markdown("# mlc: multilingual multi-label text classification\n"
                     "Type a text in any language: each label gets a probability, and a label is predicted when its "
                     "probability reaches its threshold. Move a slider to see the predicted set change.")
-        status = gr.Markdown(service.status(), elem_id="status")
-        timer = gr.Timer(2.0, active=not service.ready)
-        probs_state = gr.State(None)
-        language_state = gr.State(None)
-
+        ui = SimpleNamespace(status=gr.Markdown(service.status(), elem_id="status"),
+                             timer=gr.Timer(2.0, active=not service.ready), probs=gr.State(None),
+                             language_used=gr.State(None))
         with gr.Tab("Classify"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    text = gr.Textbox(label="Text (any language)", lines=4, elem_id="text",
-                                      placeholder="Paste a message, a review, a post...")
-                    language = gr.Dropdown([AUTO, *service.languages()], value=AUTO, label="Language",
-                                           info="auto-detect, or say which language the text is in")
-                    button = gr.Button("Classify", variant="primary", elem_id="classify")
-                    note = gr.Markdown(elem_id="note")
-                    gr.Examples(EXAMPLES, inputs=[text], label="Examples in 10 languages")
-                with gr.Column(scale=3):
-                    predicted = gr.Textbox(label="Predicted labels", interactive=False, elem_id="predicted")
-                    language_out = gr.Markdown(elem_id="language")
-                    scores = gr.Label(label="Probability per label", num_top_classes=len(labels), elem_id="scores")
-            with gr.Accordion("Thresholds (one per label; start at the bundle's tuned values, per language if it "
-                              "tuned them so)", open=True):
-                with gr.Row():
-                    sliders = [gr.Slider(0.0, 1.0, value=t, step=0.01, label=label, elem_id=f"threshold-{i}",
-                                         min_width=160)
-                               for i, (label, t) in enumerate(zip(labels, service.tuned_thresholds()))]
-                reset = gr.Button("Reset to the tuned thresholds", size="sm", elem_id="reset")
-
+            _classify_tab(ui, service)
         with gr.Tab("Batch"):
-            gr.Markdown(f"Upload a CSV, TSV, JSONL or TXT file (one text per line); up to {max_batch_rows:,} rows "
-                        "are labelled with the current sliders (with a bundle that tuned its thresholds per "
-                        "language: each row's language's thresholds).")
-            with gr.Row():
-                upload = gr.File(label="File", file_types=[".csv", ".tsv", ".jsonl", ".json", ".txt"],
-                                 elem_id="batch-file")
-                text_column = gr.Textbox(label="Text column", placeholder="blank: detected (text, sentence, ...)",
-                                         elem_id="batch-column")
-            run_batch = gr.Button("Label the file", variant="primary", elem_id="batch-run")
-            batch_note = gr.Markdown(elem_id="batch-note")
-            download = gr.File(label="Predictions (CSV)", elem_id="batch-download")
-            preview = gr.Dataframe(label="First rows", wrap=True, elem_id="batch-preview")
-
+            _batch_tab(ui, service, max_batch_rows)
         with gr.Tab("Report"):
-            report = gr.Markdown("The validation report appears when the model is ready.")
-            plots = gr.Gallery(label="Plots", columns=3, height="auto")
+            ui.report = gr.Markdown("The validation report appears when the model is ready.")
+            ui.plots = gr.Gallery(label="Plots", columns=3, height="auto")
             with gr.Accordion("Model card", open=False):
-                card = gr.Markdown()
-
-        # ---- events -------------------------------------------------------------------------------------------
-
-        def classify(text_value, language_value, *thresholds):
-            try:
-                scored = service.score(text_value, language_value)
-            except Exception as error:
-                raise gr.Error(friendly(error)) from None
-            shown = f"Language: **{scored.language or 'not among the bundle languages'}**"
-            if scored.detected:
-                shown += f" (detected `{scored.detected}`)"
-            if service.has_language_thresholds():
-                # The bundle tuned its thresholds per language: the sliders move to this text's language's values.
-                thresholds = service.tuned_thresholds(scored.language)
-                shown += "; sliders set to the thresholds tuned for " + (
-                    f"`{scored.language}`" if scored.language else "all languages")
-            chosen = service.decide(scored.probs, list(thresholds), scored.language)
-            return ({label: float(p) for label, p in zip(service.labels, scored.probs)}, _labels_text(chosen),
-                    shown, scored.note, scored.probs.tolist(), scored.language, *thresholds)
-
-        outputs = [scores, predicted, language_out, note, probs_state, language_state, *sliders]
-        button.click(classify, [text, language, *sliders], outputs, api_visibility="private")
-        text.submit(classify, [text, language, *sliders], outputs, api_visibility="private")
-
-        def redecide(probs, language_value, *thresholds):
-            if probs is None or not service.ready:
-                return gr.update()
-            return _labels_text(service.decide(np.asarray(probs), list(thresholds), language_value))
-
-        # One listener for every slider, so that fast moves cannot answer out of order: while it runs, only the
-        # latest change waits, and it reads every slider's current value.
-        gr.on([slider.change for slider in sliders], redecide, [probs_state, language_state, *sliders], predicted,
-              api_visibility="private", trigger_mode="always_last")
-        reset.click(service.tuned_thresholds, language_state, sliders, api_visibility="private", queue=False)
-
-        def refresh():
-            if not service.ready:
-                return [service.status(), gr.update(), gr.Timer(active=service.error is None),
-                        *[gr.update()] * (len(sliders) + 3)]
-            report_md, images, card_md = _report(service)
-            return [service.status(), gr.update(choices=[AUTO, *service.languages()]), gr.Timer(active=False),
-                    *service.tuned_thresholds(), report_md, images, card_md]
-
-        refresh_outputs = [status, language, timer, *sliders, report, plots, card]
-        timer.tick(refresh, None, refresh_outputs, api_visibility="private", queue=False)
-        demo.load(refresh, None, refresh_outputs, api_visibility="private", queue=False)
-
-        def label_file(file, column, *thresholds):
-            try:
-                return _label_file(service, file, column, list(thresholds), max_batch_rows)
-            except Exception as error:
-                raise gr.Error(friendly(error)) from None
-
-        run_batch.click(label_file, [upload, text_column, *sliders], [download, preview, batch_note],
-                        api_visibility="private")
-
-        def predict(text: str, language: str = AUTO, thresholds: dict | None = None) -> dict:
-            """Scores for one text: {labels, scores, thresholds, language, detected_language, note}. `thresholds`
-            overrides the tuned ones per label, e.g. {"refund": 0.3}."""
-            try:
-                return service.predict(text, language, thresholds)
-            except Exception as error:
-                raise gr.Error(friendly(error)) from None
-
-        gr.api(predict, api_name="predict")
+                ui.card = gr.Markdown()
+        _classify_events(ui, service)
+        _status_events(demo, ui, service)
+        _api(service)
     return demo
+
+
+def _classify_tab(ui: SimpleNamespace, service: DemoService) -> None:
+    with gr.Row():
+        with gr.Column(scale=3):
+            ui.text = gr.Textbox(label="Text (any language)", lines=4, elem_id="text",
+                                 placeholder="Paste a message, a review, a post...")
+            ui.language = gr.Dropdown([AUTO, *service.languages()], value=AUTO, label="Language",
+                                      info="auto-detect, or say which language the text is in")
+            ui.button = gr.Button("Classify", variant="primary", elem_id="classify")
+            ui.note = gr.Markdown(elem_id="note")
+            gr.Examples(EXAMPLES, inputs=[ui.text], label="Examples in 10 languages")
+        with gr.Column(scale=3):
+            ui.predicted = gr.Textbox(label="Predicted labels", interactive=False, elem_id="predicted")
+            ui.language_out = gr.Markdown(elem_id="language")
+            ui.scores = gr.Label(label="Probability per label", num_top_classes=len(service.labels),
+                                 elem_id="scores")
+    with gr.Accordion("Thresholds (one per label; start at the bundle's tuned values, per language if it tuned "
+                      "them so)", open=True):
+        with gr.Row():
+            ui.sliders = [gr.Slider(0.0, 1.0, value=round(t, 2), step=0.01, label=label, elem_id=f"threshold-{i}",
+                                    min_width=160)
+                          for i, (label, t) in enumerate(zip(service.labels, service.tuned_thresholds()))]
+        ui.reset = gr.Button("Reset to the tuned thresholds", size="sm", elem_id="reset")
+
+
+def _batch_tab(ui: SimpleNamespace, service: DemoService, max_batch_rows: int) -> None:
+    gr.Markdown(f"Upload a CSV, TSV, JSONL or TXT file (one text per line); up to {max_batch_rows:,} rows are "
+                "labelled with the current sliders (with a bundle that tuned its thresholds per language: each "
+                "row's language's thresholds).")
+    with gr.Row():
+        upload = gr.File(label="File", file_types=[".csv", ".tsv", ".jsonl", ".json", ".txt"], elem_id="batch-file")
+        text_column = gr.Textbox(label="Text column", placeholder="blank: detected (text, sentence, ...)",
+                                 elem_id="batch-column")
+    run_batch = gr.Button("Label the file", variant="primary", elem_id="batch-run")
+    batch_note = gr.Markdown(elem_id="batch-note")
+    download = gr.File(label="Predictions (CSV)", elem_id="batch-download")
+    preview = gr.Dataframe(label="First rows", wrap=True, elem_id="batch-preview")
+
+    def label_file(file, column, *thresholds):
+        try:
+            return _label_file(service, file, column, list(thresholds), max_batch_rows)
+        except Exception as error:
+            raise gr.Error(friendly(error)) from None
+
+    run_batch.click(label_file, [upload, text_column, *ui.sliders], [download, preview, batch_note],
+                    api_visibility="private")
+
+
+def _classify_events(ui: SimpleNamespace, service: DemoService) -> None:
+    def classify(text_value, language_value, *thresholds):
+        try:
+            scored = service.score(text_value, language_value)
+        except Exception as error:
+            raise gr.Error(friendly(error)) from None
+        shown = f"Language: **{scored.language or 'not among the bundle languages'}**"
+        if scored.detected:
+            shown += f" (detected `{scored.detected}`)"
+        if service.has_language_thresholds():
+            # The bundle tuned its thresholds per language: the sliders move to this text's language's values.
+            thresholds = _two_decimals(service.tuned_thresholds(scored.language))
+            shown += "; sliders set to the thresholds tuned for " + (
+                f"`{scored.language}`" if scored.language else "all languages")
+        chosen = service.decide(scored.probs, list(thresholds), scored.language)
+        return ({label: float(p) for label, p in zip(service.labels, scored.probs)}, _labels_text(chosen),
+                shown, scored.note, scored.probs.tolist(), scored.language, *thresholds)
+
+    outputs = [ui.scores, ui.predicted, ui.language_out, ui.note, ui.probs, ui.language_used, *ui.sliders]
+    ui.button.click(classify, [ui.text, ui.language, *ui.sliders], outputs, api_visibility="private")
+    ui.text.submit(classify, [ui.text, ui.language, *ui.sliders], outputs, api_visibility="private")
+
+    def redecide(probs, language_value, *thresholds):
+        if probs is None or not service.ready:
+            return gr.update()
+        return _labels_text(service.decide(np.asarray(probs), list(thresholds), language_value))
+
+    # One listener for every slider, so that fast moves cannot answer out of order: while it runs, only the
+    # latest change waits, and it reads every slider's current value.
+    gr.on([slider.change for slider in ui.sliders], redecide, [ui.probs, ui.language_used, *ui.sliders],
+          ui.predicted, api_visibility="private", trigger_mode="always_last")
+    ui.reset.click(lambda language: _two_decimals(service.tuned_thresholds(language)), ui.language_used, ui.sliders,
+                   api_visibility="private", queue=False)
+
+
+def _status_events(demo: gr.Blocks, ui: SimpleNamespace, service: DemoService) -> None:
+    """The status line until the model is ready; then the languages, the tuned thresholds and the report."""
+    def refresh():
+        if not service.ready:
+            return [service.status(), gr.update(), gr.Timer(active=service.error is None),
+                    *[gr.update()] * (len(ui.sliders) + 3)]
+        report_md, images, card_md = _report(service)
+        return [service.status(), gr.update(choices=[AUTO, *service.languages()]), gr.Timer(active=False),
+                *_two_decimals(service.tuned_thresholds()), report_md, images, card_md]
+
+    outputs = [ui.status, ui.language, ui.timer, *ui.sliders, ui.report, ui.plots, ui.card]
+    ui.timer.tick(refresh, None, outputs, api_visibility="private", queue=False)
+    demo.load(refresh, None, outputs, api_visibility="private", queue=False)
+
+
+def _api(service: DemoService) -> None:
+    def predict(text: str, language: str = AUTO, thresholds: dict | None = None) -> dict:
+        """Scores for one text: {labels, scores, thresholds, language, detected_language, note}. `thresholds`
+        overrides the tuned ones per label, e.g. {"refund": 0.3}."""
+        try:
+            return service.predict(text, language, thresholds)
+        except Exception as error:
+            raise gr.Error(friendly(error)) from None
+
+    gr.api(predict, api_name="predict")
+
+
+def _two_decimals(thresholds: list[float]) -> list[float]:
+    """Slider values as the sliders show them (their step is 0.01)."""
+    return [round(float(t), 2) for t in thresholds]
 
 
 def _report(service: DemoService) -> tuple[str, list, str]:

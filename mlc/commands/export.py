@@ -24,6 +24,9 @@ class ExportArgs(Options):
     quantize: str = option("int8", "int8: also write BUNDLE/onnx/model.int8.onnx (ONNX Runtime's dynamic "
                                    "quantisation), kept when it agrees with fp32 on 99% of the decisions; none.",
                            choices=QUANTIZATIONS)
+    check_texts: str | None = option(None, "Texts to check the graphs on, the bundle's own kind (a .txt file, one per "
+                                           "line, or a CSV/TSV/JSONL with a text column; the first 2,000); default: "
+                                           "a few built-in texts in several scripts.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,7 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ConfigError("no bundle given (hint: --model BUNDLE_DIR)")
     from mlc.exporters.onnx import export_onnx
 
-    record = export_onnx(args.model, quantize=args.quantize == "int8")
+    texts = None
+    if args.check_texts:
+        from mlc.data.args import InputArgs
+        from mlc.inference.files import read_inputs
+
+        texts = [text for text in read_inputs(args.check_texts, InputArgs())[1] if text.strip()]
+    record = export_onnx(args.model, quantize=args.quantize == "int8", texts=texts)
     print(json.dumps(record, indent=2))
     return 0
 

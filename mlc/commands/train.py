@@ -38,6 +38,7 @@ def fit(args: TrainArgs | None = None, **options: Any):
 def fit_bundle(args: TrainArgs, data=None):
     """Train one model and write it to args.output as a calibrated bundle (rank 0 alone writes under torchrun)."""
     from mlc.core.atomic import atomic_folder
+    from mlc.data.loader import column_values
     from mlc.evaluation.calibration import calibrate_bundle
     from mlc.training import distributed
     from mlc.training.checkpoint import checkpoint_dir
@@ -64,7 +65,8 @@ def fit_bundle(args: TrainArgs, data=None):
         if args.export != "none":
             from mlc.exporters.onnx import export_onnx
 
-            export_onnx(folder, quantize=args.export == "onnx-int8")
+            checks = column_values(result.data["validation"], "text") if "validation" in result.data.splits else None
+            export_onnx(folder, quantize=args.export == "onnx-int8", texts=checks)
     shutil.rmtree(checkpoint_dir(output), ignore_errors=True)
     log_path.unlink(missing_ok=True)
     distributed.barrier()
