@@ -25,7 +25,7 @@ class ExportArgs(Options):
                                    "quantisation), kept when it agrees with fp32 on 99% of the decisions; none.",
                            choices=QUANTIZATIONS)
     check_texts: str | None = option(None, "Texts to check the graphs on, the bundle's own kind (a .txt file, one per "
-                                           "line, or a CSV/TSV/JSONL with a text column; the first 2,000); default: "
+                                           "line, or a CSV/TSV/JSONL with a text column; the first 1,000); default: "
                                            "a few built-in texts in several scripts.")
 
 
