@@ -39,7 +39,7 @@ def main() -> None:
         found[(backend, precision)] = evaluate(args)
     reference = found[("torch", "fp32")]
     rows = []
-    for (backend, precision), run in found.items():
+    for (backend, _), run in found.items():
         metrics = run.metrics
         agree = float((run.pred == reference.pred).mean())
         rows.append(f"| {backend} | {metrics['precision']} | {metrics['mean_language_macro_f1'] * 100:.2f} | "
@@ -53,7 +53,7 @@ def main() -> None:
     name = opts.name or Path(opts.bundle).name
     markdown = f"""### {name}
 
-`python benchmarks/onnx_parity.py --bundle BUNDLE --data {opts.data}`{f"; the bundle: `{opts.made_by}`" if opts.made_by else ""}
+`python benchmarks/onnx_parity.py --bundle BUNDLE --data {opts.data.replace("/tmp/bq/", "BRIGHTER_")}`{f"; the bundle: `{opts.made_by}`" if opts.made_by else ""}
 
 Machine: {cpu_description()}. {len(reference.data.ids)} rows of {opts.data}. The int8 graph: recipe
 "{recipe.get('recipe')}", decision agreement at export {recipe.get('decision_agreement')}; mean macro-F1
