@@ -53,7 +53,7 @@ def main() -> None:
     name = opts.name or Path(opts.bundle).name
     markdown = f"""### {name}
 
-`python benchmarks/onnx_parity.py --bundle BUNDLE --data {opts.data.replace("/tmp/bq/", "BRIGHTER_")}`{f"; the bundle: `{opts.made_by}`" if opts.made_by else ""}
+`python benchmarks/onnx_parity.py --bundle BUNDLE --data {opts.data}`{f"; the bundle: `{opts.made_by}`" if opts.made_by else ""}
 
 Machine: {cpu_description()}. {len(reference.data.ids)} rows of {opts.data}. The int8 graph: recipe
 "{recipe.get('recipe')}", decision agreement at export {recipe.get('decision_agreement')}; mean macro-F1
