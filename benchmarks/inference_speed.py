@@ -41,6 +41,8 @@ def brighter_texts(folder: Path, per_language: int, seed: int) -> tuple[list[str
     """(texts, their languages): --per-language random rows of each language's file."""
     from mlc.data.readers import read_table
 
+    if not folder.is_dir():
+        sys.exit(f"{folder}: BRIGHTER's dev folder is not there (hint: --data, or run from a clone beside ../shared)")
     rng = random.Random(seed)
     texts, languages = [], []
     for path in sorted(folder.glob("*.csv")):

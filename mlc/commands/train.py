@@ -37,17 +37,22 @@ def fit(args: TrainArgs | None = None, **options: Any):
 
 def fit_bundle(args: TrainArgs, data=None):
     """Train one model and write it to args.output as a calibrated bundle (rank 0 alone writes under torchrun)."""
-    from mlc.core.atomic import atomic_folder
-    from mlc.data.loader import column_values
-    from mlc.evaluation.calibration import calibrate_bundle
     from mlc.training import distributed
     from mlc.training.checkpoint import checkpoint_dir
-    from mlc.training.save import save_trained
-    from mlc.training.trainer import Trainer, fit_ngrams
 
-    trainer = Trainer(args, data)
     output = Path(args.output)
     log_path = output.with_name(output.name + ".train-log.jsonl")
+    if args.mode == "head-only":
+        from mlc.data import load_data
+        from mlc.training.head_only import fit_head_only
+
+        output.parent.mkdir(parents=True, exist_ok=True)
+        result = fit_head_only(args, data if data is not None else load_data(args))
+        _write(args, result, output, None, args.device)
+        return result
+    from mlc.training.trainer import Trainer
+
+    trainer = Trainer(args, data)
     if not trainer.world.main:
         result = trainer.train()
         distributed.barrier()
@@ -57,21 +62,33 @@ def fit_bundle(args: TrainArgs, data=None):
     with log_path.open("a" if args.resume else "w", encoding="utf-8") as log:
         trainer.log_file = log
         result = trainer.train()
-    if args.ngram_share > 0:
-        result.ngrams = fit_ngrams(result.data, args.ngram_share)
-    with atomic_folder(output) as folder:
-        save_trained(result, args, folder, log_path)
-        calibrate_bundle(folder, result.data, args.threshold_objective, str(trainer.device))
-        if args.export != "none":
-            from mlc.exporters.onnx import export_onnx
-
-            checks = column_values(result.data["validation"], "text") if "validation" in result.data.splits else None
-            export_onnx(folder, quantize=args.export == "onnx-int8", texts=checks)
+    _write(args, result, output, log_path, str(trainer.device))
     shutil.rmtree(checkpoint_dir(output), ignore_errors=True)
     log_path.unlink(missing_ok=True)
     distributed.barrier()
     distributed.cleanup()
     return result
+
+
+def _write(args: TrainArgs, result, output: Path, log_path: Path | None, device: str) -> None:
+    """The n-gram model, then the bundle's files, thresholds and report (and graphs with --export), in one temporary
+    folder renamed into place."""
+    from mlc.core.atomic import atomic_folder
+    from mlc.data.loader import column_values
+    from mlc.evaluation.calibration import calibrate_bundle
+    from mlc.training.save import save_trained
+    from mlc.training.trainer import fit_ngrams
+
+    if args.ngram_share > 0:
+        result.ngrams = fit_ngrams(result.data, args.ngram_share)
+    with atomic_folder(output) as folder:
+        save_trained(result, args, folder, log_path)
+        calibrate_bundle(folder, result.data, args.threshold_objective, device)
+        if args.export != "none":
+            from mlc.exporters.onnx import export_onnx
+
+            checks = column_values(result.data["validation"], "text") if "validation" in result.data.splits else None
+            export_onnx(folder, quantize=args.export == "onnx-int8", texts=checks)
 
 
 def fit_per_language(args: TrainArgs):

@@ -114,13 +114,19 @@ class MlcForSequenceClassification(PreTrainedModel):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, **_: Any) -> SequenceClassifierOutput:
+        pooled = self.pooled(input_ids, attention_mask, token_type_ids)
+        return SequenceClassifierOutput(logits=self.head(self.dropout(pooled)))
+
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
+               token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        """The sentence vector the head reads: the encoder's states pooled by the configured pooling."""
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
                            output_hidden_states=self.pooling == "cls-last4", **extra)
         states = out.hidden_states if self.pooling == "cls-last4" else (out.last_hidden_state,)
-        return SequenceClassifierOutput(logits=self.head(self.dropout(pool(states, attention_mask, self.pooling))))
+        return pool(states, attention_mask, self.pooling)
 
     def encoder_layers(self) -> list[nn.Module]:
         """The encoder's transformer blocks, bottom first (empty if the architecture is not recognised)."""

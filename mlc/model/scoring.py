@@ -12,9 +12,11 @@ import numpy as np
 
 def score_batches(tokenizer, ids: Sequence[list[int]], batch_size: int, logits_of: Callable[[dict], np.ndarray],
                   n_labels: int, single_label: bool = False, progress: bool = False, tensors: str = "np",
-                  pad_to_multiple_of: int | None = None) -> np.ndarray:
+                  pad_to_multiple_of: int | None = None, finish: Callable | None = None) -> np.ndarray:
     """Probabilities [len(ids), n_labels] in input order: sigmoid per label, or softmax with `single_label`, of
-    `logits_of(padded batch)`. Rows go longest first, so that memory peaks at the first batch."""
+    `logits_of(padded batch)` (or `finish` of its output). Rows go longest first, so that memory peaks at the first
+    batch."""
+    finish = finish or (lambda logits: probabilities(logits, single_label))
     out = np.zeros((len(ids), n_labels), dtype=np.float32)
     order = np.argsort([len(x) for x in ids], kind="stable")[::-1]
     starts: Any = range(0, len(order), batch_size)
@@ -26,7 +28,7 @@ def score_batches(tokenizer, ids: Sequence[list[int]], batch_size: int, logits_o
         rows = order[start : start + batch_size]
         batch = tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors=tensors,
                               pad_to_multiple_of=pad_to_multiple_of)
-        out[rows] = probabilities(np.asarray(logits_of(batch), dtype=np.float32), single_label)
+        out[rows] = finish(np.asarray(logits_of(batch), dtype=np.float32))
     return out
 
 
@@ -56,3 +58,18 @@ def score_ids(model, tokenizer, ids: Sequence[list[int]], batch_size: int, devic
                                  progress, tensors="pt", pad_to_multiple_of=8 if device.type == "cuda" else None)
     finally:
         model.train(was_training)
+
+
+def embed_ids(model, tokenizer, ids: Sequence[list[int]], batch_size: int, device, amp_dtype=None,
+              progress: bool = False) -> np.ndarray:
+    """The pooled sentence vectors [len(ids), hidden] that the model's head reads, through the same loop."""
+    import torch
+
+    def vectors_of(batch: dict) -> np.ndarray:
+        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+            return model.pooled(**{k: v.to(device) for k, v in batch.items()}).float().cpu().numpy()
+
+    model.eval()
+    with torch.inference_mode():
+        return score_batches(tokenizer, ids, batch_size, vectors_of, model.head.in_features, progress=progress,
+                             tensors="pt", finish=lambda vectors: vectors)

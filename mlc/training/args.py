@@ -28,6 +28,10 @@ class TrainArgs(DataArgs):
 
     model: str = option("default", "Encoder: 'default' (embedded multilingual-e5-small), a local folder, or a "
                                  "Hugging Face hub id.")
+    mode: str = option("fine-tune", "fine-tune (the encoder and the head, through the schedule's stages), or "
+                                    "head-only (the encoder frozen: its sentence vectors computed once and cached, "
+                                    "a logistic regression per label fitted on them in seconds; the same bundle).",
+                       choices=("fine-tune", "head-only"))
     output: str | None = option(None, "Folder the trained bundle is written to (atomically; never one that holds "
                                     "or lies inside the data or the base model).")
     overwrite: bool = option(False, "Replace an existing OUTPUT (without it an existing OUTPUT is refused, unless "
@@ -128,6 +132,9 @@ class TrainArgs(DataArgs):
             raise ConfigError("single_label uses cross-entropy: --loss and --pos-weight apply to multi_label only")
         if self.ngram_weight is not None and not 0 <= self.ngram_weight <= 1:
             raise ConfigError(f"ngram_weight must be in [0, 1], got {self.ngram_weight}")
+        if self.mode == "head-only" and (self.problem != "multi_label" or self.schedule == "per-language"):
+            raise ConfigError("--mode head-only fits per-label heads for multi_label problems, in one model (hint: "
+                              "--schedule joint)")
         if self.problem == "single_label" and self.ngram_weight:
             raise ConfigError("the n-gram blend is for multi_label (hint: --ngram-weight 0, or leave it unset)")
         return self
