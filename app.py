@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     def _run(_argv) -> int:
         args = AppArgs.from_cli("python app.py", __doc__.split("\n\n")[0], argv).validate()
         service = DemoService(args.model, args.cache_dir, args.max_chars, args.backend, args.threads,
-                              args.max_batch).start(background=True)
+                              args.max_batch, recipe=args.demo_recipe).start(background=True)
         demo = build_demo(service, args.max_batch_rows)
         demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
         demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size="20mb",

@@ -99,9 +99,11 @@ def load(url: str, texts: list[str], clients: int, requests: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bundle", help="bundle folder (default: the demo bundle, built first if it is not cached)")
+    parser.add_argument("--bundle", help="bundle folder (default: the fine-tuned demo bundle, built first if it is not cached)")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=20, help="requests per client")
+    parser.add_argument("--data", default=str(ROOT.parent / "shared/data/brighter/dev"),
+                        help="BRIGHTER's dev folder, where the request texts come from (else the demo's examples)")
     parser.add_argument("--no-results", action="store_true")
     opts = parser.parse_args()
     from common import cpu_description
@@ -110,9 +112,10 @@ def main() -> None:
     if opts.bundle is None:
         from mlc.demo.bundle import ensure_demo_bundle
 
-        opts.bundle = str(ensure_demo_bundle())
-    texts, _ = brighter_texts(ROOT.parent / "shared/data/brighter/dev", 20, 0)
-    if not texts:
+        opts.bundle = str(ensure_demo_bundle(recipe="fine-tune"))
+    if Path(opts.data).is_dir():
+        texts, _ = brighter_texts(Path(opts.data), 20, 0)
+    else:
         from app import EXAMPLES
 
         texts = [row[0] for row in EXAMPLES]

@@ -186,7 +186,7 @@ def parity(results: dict, clf, parity_languages: list[str], languages: list[str]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bundle", help="bundle folder (default: the demo bundle, built first if it is not cached)")
+    parser.add_argument("--bundle", help="bundle folder (default: the fine-tuned demo bundle, built first if it is not cached)")
     parser.add_argument("--data", default=str(ROOT.parent / "shared/data/brighter/dev"))
     parser.add_argument("--per-language", type=int, default=100, help="texts per language (0: all)")
     parser.add_argument("--batch-size", type=int, default=32)
@@ -215,7 +215,7 @@ def measure(opts) -> None:
     if opts.bundle is None:
         from mlc.demo.bundle import ensure_demo_bundle
 
-        opts.bundle = str(ensure_demo_bundle())
+        opts.bundle = str(ensure_demo_bundle(recipe="fine-tune"))
     clf = Classifier.load(opts.bundle, backend="torch", precision="fp32", device="cpu")
     texts, languages = brighter_texts(Path(opts.data), opts.per_language, opts.seed)
     parity_file = opts.parity_data or (str(ROOT / "examples" / "support_tickets.csv")
@@ -239,7 +239,9 @@ def measure(opts) -> None:
                 print(f"{method} x{threads}: {len(texts) / row['seconds']:.1f} texts/s, p50 "
                       f"{row['latency']['p50_ms']:.1f} ms", flush=True)
     notes = parity(results, clf, parity_languages, languages)
-    opts.parity_note = f"{len(parity_texts)} texts of {parity_file or 'the speed set'}"
+    shown = Path(parity_file).resolve().relative_to(ROOT) if parity_file and Path(parity_file).resolve().is_relative_to(
+        ROOT) else parity_file
+    opts.parity_note = f"{len(parity_texts)} texts of {shown or 'the speed set'}"
     tokens = np.mean([len(ids) for ids in clf.tokenizer(texts, truncation=True, max_length=clf.max_length)["input_ids"]])
     flops = encoder_flops_per_token(opts.bundle, tokens)
     peaks = {threads: matmul_peaks(threads) for threads in thread_counts}

@@ -21,6 +21,9 @@ class AppArgs(Options):
                                      "built from the embedded model on first start and cached).", env="MLC_MODEL")
     cache_dir: str | None = option(None, "Cache of the default model and the demo bundle (default $MLC_CACHE_DIR or "
                                          "~/.cache/mlc).")
+    demo_recipe: str = option("head-only", "Without --model, how the demo bundle is built on first start: head-only "
+                                           "(the encoder frozen, heads fitted in seconds) or fine-tune (a few "
+                                           "minutes on 2 CPU cores).", choices=("head-only", "fine-tune"))
     host: str = option("127.0.0.1", "Address to listen on; 0.0.0.0 for every interface.", env="GRADIO_SERVER_NAME")
     port: int = option(7860, "Port.", env="GRADIO_SERVER_PORT")
     share: bool = option(False, "Also create a public gradio.live link (needs internet).")

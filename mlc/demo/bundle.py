@@ -1,6 +1,6 @@
-"""The demo bundle behind `python app.py` and `python -m mlc.demo`: the embedded model fine-tuned on
-examples/support_tickets.csv (8 languages, 8 intents), trained on first use and cached by recipe. Building it is
-the app's business: `Classifier.load` only ever loads a bundle folder."""
+"""The demo bundle behind `python app.py` and `python -m mlc.demo`: the embedded model trained on
+examples/support_tickets.csv (8 languages, 8 intents) on first use and cached by recipe. Building it is the app's
+business: `Classifier.load` only ever loads a bundle folder."""
 
 from __future__ import annotations
 
@@ -15,22 +15,27 @@ from mlc.core.errors import ModelError
 from mlc.model.default_model import cache_root, default_model_dir
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "support_tickets.csv"
-# About 3 minutes on 2 CPU cores, so a first start stays short (see README, "The demo"). Measured on this data:
-# lr 1e-4, 2 epochs, nothing frozen gave validation macro-F1 0.33; lr 2e-4, 3 epochs, 4 frozen layers 0.65 (438 s
-# under load); this recipe 0.88 (micro 0.97) in 169 s: freezing the lower half makes each step cheaper and the
-# higher learning rates converge within 3 epochs.
-DEMO_RECIPE = {"schedule": "joint", "epochs": 3.0, "max_length": 64, "batch_size": 16, "learning_rate": 3e-4,
-               "head_lr": 3e-3, "freeze_layers": 6, "seed": 7, "ngram_weight": 0.5,
-               "threshold_objective": "per-language-f1", "export": "onnx-int8"}
+# Two recipes. head-only (the default): the embedded encoder frozen, logistic-regression heads on its cached
+# sentence vectors, built in seconds, so that a Space's cold start is short (benchmarks/RESULTS.md, section
+# cold_start). fine-tune: measured on this data, lr 1e-4, 2 epochs, nothing frozen gave validation macro-F1 0.33;
+# lr 2e-4, 3 epochs, 4 frozen layers 0.65; this recipe 0.88 (micro 0.97) in 169 s on 2 cores: freezing the lower
+# half makes each step cheaper and the higher learning rates converge within 3 epochs.
+COMMON = {"schedule": "joint", "max_length": 64, "seed": 7, "ngram_weight": 0.5,
+          "threshold_objective": "per-language-f1"}
+DEMO_RECIPES = {
+    "head-only": {**COMMON, "mode": "head-only"},
+    "fine-tune": {**COMMON, "epochs": 3.0, "batch_size": 16, "learning_rate": 3e-4, "head_lr": 3e-3,
+                  "freeze_layers": 6, "export": "onnx-int8"},
+}
 
 
-def demo_bundle_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+def demo_bundle_dir(cache_dir: str | os.PathLike | None = None, recipe: str = "head-only") -> Path:
     """The cache folder of the demo bundle; its name changes with the recipe, the data and the default model."""
-    key = hashlib.sha256(json.dumps(DEMO_RECIPE, sort_keys=True).encode())
+    key = hashlib.sha256(json.dumps(DEMO_RECIPES[recipe], sort_keys=True).encode())
     key.update(default_model_dir(cache_dir).name.encode())
     if EXAMPLES.is_file():
         key.update(hashlib.sha256(EXAMPLES.read_bytes()).digest())
-    return cache_root(cache_dir) / "bundles" / f"support-tickets-{key.hexdigest()[:12]}"
+    return cache_root(cache_dir) / "bundles" / f"support-tickets-{recipe}-{key.hexdigest()[:12]}"
 
 
 def demo_labels() -> tuple[list[str], list[str]]:
@@ -41,9 +46,10 @@ def demo_labels() -> tuple[list[str], list[str]]:
     return data.labels, data.languages
 
 
-def ensure_demo_bundle(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The cached demo bundle, trained first if absent (a few minutes on 2 CPU cores)."""
-    folder = demo_bundle_dir(cache_dir)
+def ensure_demo_bundle(cache_dir: str | os.PathLike | None = None, recipe: str = "head-only") -> Path:
+    """The cached demo bundle, built first if absent (head-only: seconds; fine-tune: a few minutes on 2 CPU
+    cores)."""
+    folder = demo_bundle_dir(cache_dir, recipe)
     if (folder / BUNDLE_FILE).is_file():
         return folder
     if not EXAMPLES.is_file():
@@ -52,9 +58,9 @@ def ensure_demo_bundle(cache_dir: str | os.PathLike | None = None) -> Path:
     from mlc.commands.train import fit
     from mlc.training.args import TrainArgs
 
-    print(f"mlc: building the demo bundle (fine-tuning the embedded model on {EXAMPLES.name}; a few minutes on "
-          f"a CPU, once) into {folder}", file=sys.stderr, flush=True)
+    print(f"mlc: building the demo bundle (recipe {recipe}: the embedded model on {EXAMPLES.name}, once) into "
+          f"{folder}", file=sys.stderr, flush=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
     fit(TrainArgs(data=str(EXAMPLES), label_column="labels", model="default", output=str(folder), overwrite=True,
-                    cache_dir=str(cache_dir) if cache_dir else None, **DEMO_RECIPE))
+                  cache_dir=str(cache_dir) if cache_dir else None, **DEMO_RECIPES[recipe]))
     return folder

@@ -15,6 +15,7 @@ import numpy as np
 
 from mlc.bundle.folder import read_bundle_info
 from mlc.core.errors import ConfigError, MlcError
+from mlc.data.args import InputArgs
 from mlc.data.languages import resolve_language
 from mlc.demo.batching import MicroBatcher
 from mlc.demo.bundle import demo_labels, ensure_demo_bundle
@@ -40,8 +41,8 @@ class DemoService:
 
     def __init__(self, model: str | None = None, cache_dir: str | None = None, max_chars: int = 2000,
                  backend: str = "auto", threads: int | None = None, max_batch: int = 32,
-                 max_wait: float = 0.005) -> None:
-        self.model, self.cache_dir, self.max_chars = model, cache_dir, max_chars
+                 max_wait: float = 0.005, recipe: str = "head-only") -> None:
+        self.model, self.cache_dir, self.max_chars, self.recipe = model, cache_dir, max_chars, recipe
         self.backend, self.threads = backend, threads
         self.batcher = MicroBatcher(self._score_batch, max_batch, max_wait)
         self.classifier: Classifier | None = None
@@ -65,13 +66,38 @@ class DemoService:
 
     def _load(self) -> None:
         try:
-            folder = self.model if self.model is not None else ensure_demo_bundle(self.cache_dir)
+            folder = self.model if self.model is not None else ensure_demo_bundle(self.cache_dir, self.recipe)
             self.classifier = Classifier.load(folder, backend=self.backend, threads=self.threads)
             self.ready_seconds = time.perf_counter() - self.started
             log.warning("mlc: model ready in %.0f s: %s", self.ready_seconds, self.classifier.path)
         except Exception as error:  # shown in the status line; the app keeps serving it
             self.error = f"{type(error).__name__}: {error}"
             log.error("mlc: the model could not be loaded\n%s", traceback.format_exc())
+            return
+        if self.model is None and self.backend == "auto" and self.classifier.backend == "torch":
+            self._serve_int8(Path(str(self.classifier.path)))
+
+    def _serve_int8(self, folder: Path) -> None:
+        """The demo bundle (mlc's own cache, never a user's bundle) exported to int8 ONNX while PyTorch already
+        serves, then swapped in: requests in flight finish on the classifier they started with."""
+        import importlib.util
+
+        if importlib.util.find_spec("onnxruntime") is None:
+            return
+        try:
+            from mlc.demo.bundle import EXAMPLES
+            from mlc.exporters.onnx import export_onnx
+            from mlc.inference.files import read_inputs
+
+            texts = read_inputs(str(EXAMPLES), InputArgs())[1] if EXAMPLES.is_file() else None
+            export_onnx(folder, quantize=True, texts=texts)
+            upgraded = Classifier.load(folder, backend="auto", threads=self.threads)
+            if upgraded.backend == "onnx":
+                self.classifier = upgraded
+                log.warning("mlc: now serving the int8 ONNX graph (%.0f s after the start)",
+                            time.perf_counter() - self.started)
+        except Exception:  # the PyTorch classifier keeps serving
+            log.error("mlc: the int8 export failed; PyTorch keeps serving\n%s", traceback.format_exc())
 
     @property
     def ready(self) -> bool:
@@ -82,8 +108,8 @@ class DemoService:
             return f"**Model failed to load:** {self.error}"
         if not self.ready:
             waited = time.perf_counter() - self.started
-            what = "building the demo model (fine-tuning the embedded multilingual encoder on the example " \
-                   "tickets; about 3 minutes on 2 CPU cores, once)" if self.model is None else "loading the model"
+            what = f"building the demo model ({self.recipe} on the embedded multilingual encoder and the example " \
+                   "tickets, once)" if self.model is None else "loading the model"
             return f"**Please wait:** {what}... {waited:.0f} s so far."
         clf = self.classifier
         languages = ", ".join(sorted(clf.language_labels)) or "unknown"
