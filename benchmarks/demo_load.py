@@ -59,7 +59,13 @@ def start(bundle: str, options: list[str], log: Path) -> tuple[subprocess.Popen,
     sys.exit(f"app.py was not ready in 300 s:\n{log.read_text()[-3000:]}")
 
 
-def load(url: str, texts: list[str], clients: int, requests: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(url: str, texts: list[str], clients: int, requests: int, server_pid: int | None = None) -> dict:
     from gradio_client import Client
 
     latencies: list[float] = []
@@ -87,11 +93,16 @@ def load(url: str, texts: list[str], clients: int, requests: int) -> dict:
     for thread in threads:
         thread.start()
     barrier.wait()
-    started = time.perf_counter()
+    started, server_before = time.perf_counter(), cpu_seconds(server_pid) if server_pid else 0.0
+    client_before = cpu_seconds(os.getpid())
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    server_cpu = (cpu_seconds(server_pid) - server_before) if server_pid else float("nan")
+    client_cpu = cpu_seconds(os.getpid()) - client_before
     return {"requests": clients * requests, "errors": len(errors), "first_errors": errors[:3], "seconds": wall,
+            "server_cpu_ms_per_request": server_cpu * 1000 / max(1, len(latencies)),
+            "client_cpu_ms_per_request": client_cpu * 1000 / max(1, len(latencies)),
             "requests_per_second": len(latencies) / wall,
             "p50_ms": float(np.percentile(latencies, 50) * 1000) if latencies else None,
             "p95_ms": float(np.percentile(latencies, 95) * 1000) if latencies else None}
@@ -125,7 +136,7 @@ def main() -> None:
             process, url = start(opts.bundle, options, Path(tmp) / "app.log")
             try:
                 load(url, texts, 2, 2)  # warm-up
-                found[name] = load(url, texts, opts.clients, opts.requests)
+                found[name] = load(url, texts, opts.clients, opts.requests, process.pid)
             finally:
                 process.terminate()
                 process.wait(30)
@@ -137,17 +148,20 @@ def publish(opts, found: dict, machine: str, n_texts: int) -> None:
     earlier = found[next(iter(found))]
     rows = [f"| {name} | `{' '.join(CONFIGURATIONS[name]) or '(none)'}` | {r['errors']} of {r['requests']} | "
             f"{r['requests_per_second']:.1f} | **{r['requests_per_second'] / earlier['requests_per_second']:.2f}x** | "
-            f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} |" for name, r in found.items()]
+            f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} | {r['server_cpu_ms_per_request']:.0f} | "
+            f"{r['client_cpu_ms_per_request']:.0f} |" for name, r in found.items()]
     markdown = f"""## The demo under load (`benchmarks/demo_load.py`)
 
 `python benchmarks/demo_load.py --clients {opts.clients} --requests {opts.requests}` (bundle: {'the demo bundle' if 'support-tickets' in opts.bundle else opts.bundle})
 
 Machine: {machine}; server and clients share it. {opts.clients} concurrent `gradio_client` clients send
 {opts.requests} `/predict` requests each (one of {n_texts} BRIGHTER dev texts, language auto-detected, half of them
-with a threshold of their own), each configuration on a fresh `python app.py` after a warm-up.
+with a threshold of their own), each configuration on a fresh `python app.py` after a warm-up. Where the time goes:
+CPU milliseconds per answered request spent by the server process (model, Gradio's queue and HTTP) and by the
+clients' process (`gradio_client`), out of the 2,000 ms of CPU a second that 2 cores give.
 
-| configuration | app.py options | errors | requests/s | x earlier | latency p50 / p95 ms |
-|---|---|---|---|---|---|
+| configuration | app.py options | errors | requests/s | x earlier | latency p50 / p95 ms | server CPU ms / request | client CPU ms / request |
+|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 """
     print(markdown)
