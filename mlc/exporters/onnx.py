@@ -146,15 +146,19 @@ def _quantize(folder: Path, check: _Check, bundle: Path) -> dict[str, Any]:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.getLogger().setLevel(logging.ERROR)  # its advice to run shape inference first does not apply here
     thresholds, _ = bundle_thresholds(check.info["thresholds"], list(check.info["labels"]), bundle)
     graph = onnx.load(str(folder / FP32_FILE), load_external_data=False)
     names = [n.name for n in graph.graph.node if n.op_type in ("MatMul", "Gemm")]
     tried = {}
     for recipe, kept_fp32 in RECIPES.items():
         exclude = [n for n in names if any(part in n for part in kept_fp32) and "attention" not in n]
-        quantize_dynamic(str(folder / FP32_FILE), str(folder / INT8_FILE), weight_type=QuantType.QInt8,
-                         per_channel=True, nodes_to_exclude=exclude)
+        root = logging.getLogger()
+        level, _ = root.level, root.setLevel(logging.ERROR)  # its advice to run shape inference does not apply here
+        try:
+            quantize_dynamic(str(folder / FP32_FILE), str(folder / INT8_FILE), weight_type=QuantType.QInt8,
+                             per_channel=True, nodes_to_exclude=exclude)
+        finally:
+            root.setLevel(level)
         probs = check.scores(folder / INT8_FILE)
         tried[recipe] = check.agreement(probs, thresholds)
         if tried[recipe] >= INT8_AGREEMENT:
