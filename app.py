@@ -109,7 +109,7 @@ def _batch_tab(ui: SimpleNamespace, service: DemoService, max_batch_rows: int) -
         try:
             return _label_file(service, file, column, list(thresholds), max_batch_rows)
         except Exception as error:
-            raise gr.Error(friendly(error)) from None
+            raise _refusal(error) from None
 
     run_batch.click(label_file, [upload, text_column, *ui.sliders], [download, preview, batch_note],
                     api_visibility="private")
@@ -120,7 +120,7 @@ def _classify_events(ui: SimpleNamespace, service: DemoService) -> None:
         try:
             scored = service.score(text_value, language_value)
         except Exception as error:
-            raise gr.Error(friendly(error)) from None
+            raise _refusal(error) from None
         shown = f"Language: **{scored.language or 'not among the bundle languages'}**"
         if scored.detected:
             shown += f" (detected `{scored.detected}`)"
@@ -172,9 +172,15 @@ def _api(service: DemoService) -> None:
         try:
             return service.predict(text, language, thresholds)
         except Exception as error:
-            raise gr.Error(friendly(error)) from None
+            raise _refusal(error) from None
 
     gr.api(predict, api_name="predict")
+
+
+def _refusal(error: Exception) -> gr.Error:
+    """What a visitor or API client is told about a failed request. Gradio prints no traceback for it: an expected
+    refusal (an MlcError: bad input, the model still loading) needs none, and `friendly` logs a bug's once."""
+    return gr.Error(friendly(error), print_exception=False)
 
 
 def _two_decimals(thresholds: list[float]) -> list[float]:

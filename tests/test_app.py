@@ -117,8 +117,9 @@ def test_api_long_and_empty_inputs(server):
     for bad, shown in ((7, "got 7"), (-0.1, "got -0.1"), (None, "got None"), ("0.5", "got '0.5'")):
         with pytest.raises(Exception, match=rf"the threshold of '{first}' must be a number in \[0, 1\], {shown}"):
             server.client.predict("hello", "en", {first: bad}, api_name="/predict")
-    # the app keeps serving after failed requests
+    # the app keeps serving after failed requests, and refusals leave no traceback in the server's log
     assert server.client.predict("hello again", "en", None, api_name="/predict")["scores"]
+    assert "Traceback" not in server.log.read_text()
 
 
 def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, tiny_bundle, tmp_path):
