@@ -57,13 +57,15 @@ def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr
             _classify_tab(ui, service)
         with gr.Tab("Batch"):
             _batch_tab(ui, service, max_batch_rows)
-        with gr.Tab("Report"):
+        with gr.Tab("Report") as report_tab:
             ui.report = gr.Markdown("The validation report appears when the model is ready.")
             ui.plots = gr.Gallery(label="Plots", columns=3, height="auto")
             with gr.Accordion("Model card", open=False):
                 ui.card = gr.Markdown()
         _classify_events(ui, service)
         _status_events(demo, ui, service)
+        report_tab.select(lambda: _report(service) if service.ready else [gr.update()] * 3, None,
+                          [ui.report, ui.plots, ui.card], api_visibility="private", queue=False)
         _api(service)
     return demo
 
@@ -195,7 +197,7 @@ def _report(service: DemoService) -> tuple[str, list, str]:
     evaluation = folder / "evaluation"
     text = (evaluation / "report.md").read_text("utf-8") if (evaluation / "report.md").is_file() else \
         "This bundle has no validation report (it was trained without a validation split)."
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("!["))
+    text = service.held_out + "\n".join(line for line in text.splitlines() if not line.startswith("!["))
     images = [(Image.open(path).copy(), path.stem.replace("_", " "))
               for path in sorted((evaluation / "plots").glob("*.png"))] if (evaluation / "plots").is_dir() else []
     card = (folder / "README.md").read_text("utf-8") if (folder / "README.md").is_file() else ""

@@ -15,6 +15,8 @@ from mlc.core.errors import ModelError
 from mlc.model.default_model import cache_root, default_model_dir
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "support_tickets.csv"
+# Natural messages written apart from the training data, which the demo bundle is scored on (examples/README.md).
+HELD_OUT = EXAMPLES.with_name("natural_heldout.csv")
 # Two recipes. head-only (the default): the embedded encoder frozen, logistic-regression heads on its cached
 # sentence vectors, built in seconds, so that a Space's cold start is short (benchmarks/RESULTS.md, section
 # cold_start). fine-tune: measured on this data, lr 1e-4, 2 epochs, nothing frozen gave validation macro-F1 0.33;

@@ -49,6 +49,7 @@ class DemoService:
         self.error: str | None = None
         self.started = time.perf_counter()
         self.ready_seconds: float | None = None
+        self.held_out = ""  # the demo bundle's scores on natural held-out messages, for the Report tab
         if model is None:
             self.labels, self._languages = demo_labels()
         else:
@@ -74,6 +75,8 @@ class DemoService:
             self.error = f"{type(error).__name__}: {error}"
             log.error("mlc: the model could not be loaded\n%s", traceback.format_exc())
             return
+        if self.model is None:
+            self.held_out = held_out_summary(self.classifier)
         if self.model is None and self.backend == "auto" and self.classifier.backend == "torch":
             self._serve_int8(Path(str(self.classifier.path)))
 
@@ -176,6 +179,28 @@ class DemoService:
                 "scores": {label: round(float(p), 6) for label, p in zip(clf.labels, scored.probs)},
                 "thresholds": {label: round(float(t), 6) for label, t in zip(clf.labels, used)},
                 "language": scored.language, "detected_language": scored.detected, "note": scored.note}
+
+
+def held_out_summary(classifier: Classifier) -> str:
+    """The demo bundle's micro- and macro-F1 on examples/natural_heldout.csv (messages it never saw), in Markdown;
+    '' when the file is not there or scoring fails (the demo serves regardless)."""
+    from mlc.demo.bundle import HELD_OUT
+
+    if not HELD_OUT.is_file():
+        return ""
+    try:
+        from mlc.evaluation.args import EvaluateArgs
+        from mlc.evaluation.evaluator import evaluate
+
+        metrics = evaluate(EvaluateArgs(data=str(HELD_OUT), model=str(classifier.path), label_column="labels",
+                                        bootstrap=0), classifier).metrics
+    except Exception:
+        log.error("mlc: scoring the held-out messages failed\n%s", traceback.format_exc())
+        return ""
+    summary = metrics["overall"]["summary"]
+    return (f"**On {metrics['rows']} natural messages it never saw** (`examples/{HELD_OUT.name}`, "
+            f"{len(metrics['languages'])} languages): micro-F1 {summary['micro_f1']:.3f}, macro-F1 "
+            f"{summary['macro_f1']:.3f}, mean macro-F1 over languages {metrics['mean_language_macro_f1']:.3f}.\n\n")
 
 
 def friendly(error: Exception) -> str:
