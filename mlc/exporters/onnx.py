@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from mlc.bundle.folder import load_bundle_model, read_bundle_info
+from mlc.bundle.folder import load_bundle_model
 from mlc.bundle.thresholds import bundle_thresholds
 from mlc.core.atomic import atomic_folder
 from mlc.core.errors import MlcError
@@ -45,21 +45,19 @@ class ExportError(MlcError):
     """An exported graph does not score like the PyTorch model."""
 
 
-class _Logits:
-    """The bundle's model as a function of (input_ids, attention_mask) to logits, for the exporter."""
+def _logits_module(model):
+    """The bundle's model as a module of (input_ids, attention_mask) to logits: what the graph computes."""
+    import torch
 
-    def __new__(cls, model):
-        import torch
+    class Logits(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
 
-        class Logits(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.model = model
+        def forward(self, input_ids, attention_mask):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
 
-            def forward(self, input_ids, attention_mask):
-                return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
-
-        return Logits().eval()
+    return Logits().eval()
 
 
 def export_onnx(bundle: str | Path, quantize: bool = True, texts: list[str] | None = None) -> dict[str, Any]:
@@ -119,7 +117,7 @@ def _export(model, tokenizer, path: Path) -> None:
                "logits": {0: "batch"}}
     with warnings.catch_warnings():  # the TorchScript tracer's notes on Python control flow it has checked
         warnings.simplefilter("ignore")
-        torch.onnx.export(_Logits(model), (sample["input_ids"], sample["attention_mask"]), str(path),
+        torch.onnx.export(_logits_module(model), (sample["input_ids"], sample["attention_mask"]), str(path),
                           input_names=list(INPUTS), output_names=["logits"], dynamic_axes=dynamic,
                           opset_version=OPSET, dynamo=False)
 
@@ -177,10 +175,3 @@ def onnx_record(bundle: str | Path) -> dict[str, Any] | None:
     path = Path(bundle) / ONNX_DIR / RECORD_FILE
     return json.loads(path.read_text("utf-8")) if path.is_file() else None
 
-
-def describe(bundle: str | Path) -> str:
-    info = read_bundle_info(bundle)
-    record = onnx_record(bundle) or {}
-    files = ", ".join(f"{name} ({spec.get('precision')})" for name, spec in record.get("files", {}).items()
-                      if spec.get("kept", True))
-    return f"{bundle}: {len(info['labels'])} labels; ONNX: {files or 'none'}"
