@@ -12,6 +12,9 @@ api_name="/predict")`.
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -204,6 +207,15 @@ def _report(service: DemoService) -> tuple[str, list, str]:
     return text, images, card
 
 
+@functools.cache
+def _downloads() -> str:
+    """One folder for the batch tab's prediction files (Gradio serves a copy from its own cache), removed when the
+    app exits, instead of a new temporary folder left behind per upload."""
+    folder = tempfile.mkdtemp(prefix="mlc-batch-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def _label_file(service: DemoService, file, column: str, thresholds: list[float] | None, max_rows: int):
     if file is None:
         raise ConfigError("upload a file first")
@@ -218,7 +230,7 @@ def _label_file(service: DemoService, file, column: str, thresholds: list[float]
         thresholds = None
         note = " ".join(x for x in (note, "Each row was labelled with the thresholds tuned for its language.") if x)
     results, empty = predict_texts(clf, texts, languages, thresholds)
-    out = Path(tempfile.mkdtemp(prefix="mlc-batch-")) / f"{Path(path).stem}-predictions.csv"
+    out = Path(tempfile.mkdtemp(prefix="batch-", dir=_downloads())) / f"{Path(path).stem}-predictions.csv"
     write_outputs(str(out), records, columns, results, clf.labels)
     import pandas as pd
 
