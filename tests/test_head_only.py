@@ -55,6 +55,9 @@ def test_heads_per_label_on_annotated_rows():
     assert weights[2, 1] > 1
 
 
-def test_head_only_is_for_multi_label_problems():
+def test_head_only_is_for_multi_label_problems_in_one_process(monkeypatch):
     with pytest.raises(ConfigError, match="head-only fits per-label heads"):
         TrainArgs(data=TICKETS, output="x", mode="head-only", problem="single_label", ngram_weight=0).validate()
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(ConfigError, match="head-only runs in one process"):
+        TrainArgs(data=TICKETS, output="x", mode="head-only").validate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -135,6 +136,9 @@ class TrainArgs(DataArgs):
         if self.mode == "head-only" and (self.problem != "multi_label" or self.schedule == "per-language"):
             raise ConfigError("--mode head-only fits per-label heads for multi_label problems, in one model (hint: "
                               "--schedule joint)")
+        if self.mode == "head-only" and int(os.environ.get("WORLD_SIZE", 1)) > 1:
+            raise ConfigError("--mode head-only runs in one process (its heads fit in seconds); launch it without "
+                              "torchrun or accelerate")
         if self.problem == "single_label" and self.ngram_weight:
             raise ConfigError("the n-gram blend is for multi_label (hint: --ngram-weight 0, or leave it unset)")
         return self
