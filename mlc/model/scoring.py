@@ -43,33 +43,33 @@ def probabilities(logits: np.ndarray, single_label: bool = False) -> np.ndarray:
 def score_ids(model, tokenizer, ids: Sequence[list[int]], batch_size: int, device, amp_dtype=None,
               single_label: bool = False, progress: bool = False) -> np.ndarray:
     """`score_batches` with a PyTorch model (autocast to `amp_dtype` if given). On a GPU, lengths are padded to
-    multiples of 8 (the fast paths of tensor-core kernels). The model is left in the mode it was in."""
-    import torch
-
-    def logits_of(batch: dict) -> np.ndarray:
-        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-            return model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().numpy()
-
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.inference_mode():
-            return score_batches(tokenizer, ids, batch_size, logits_of, model.config.num_labels, single_label,
-                                 progress, tensors="pt", pad_to_multiple_of=8 if device.type == "cuda" else None)
-    finally:
-        model.train(was_training)
+    multiples of 8 (the fast paths of tensor-core kernels)."""
+    return _torch_batches(model, lambda batch: model(**batch).logits, tokenizer, ids, batch_size, device, amp_dtype,
+                          model.config.num_labels, progress, single_label=single_label)
 
 
 def embed_ids(model, tokenizer, ids: Sequence[list[int]], batch_size: int, device, amp_dtype=None,
               progress: bool = False) -> np.ndarray:
     """The pooled sentence vectors [len(ids), hidden] that the model's head reads, through the same loop."""
+    return _torch_batches(model, lambda batch: model.pooled(**batch), tokenizer, ids, batch_size, device, amp_dtype,
+                          model.head.in_features, progress, finish=lambda vectors: vectors)
+
+
+def _torch_batches(model, forward: Callable, tokenizer, ids, batch_size: int, device, amp_dtype, width: int,
+                   progress: bool, **options: Any) -> np.ndarray:
+    """`score_batches` over `forward(batch on device)` in inference mode and autocast; the model is left in the
+    mode it was in."""
     import torch
 
-    def vectors_of(batch: dict) -> np.ndarray:
+    def outputs_of(batch: dict) -> np.ndarray:
         with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-            return model.pooled(**{k: v.to(device) for k, v in batch.items()}).float().cpu().numpy()
+            return forward({k: v.to(device) for k, v in batch.items()}).float().cpu().numpy()
 
+    was_training = model.training
     model.eval()
-    with torch.inference_mode():
-        return score_batches(tokenizer, ids, batch_size, vectors_of, model.head.in_features, progress=progress,
-                             tensors="pt", finish=lambda vectors: vectors)
+    try:
+        with torch.inference_mode():
+            return score_batches(tokenizer, ids, batch_size, outputs_of, width, progress=progress, tensors="pt",
+                                 pad_to_multiple_of=8 if device.type == "cuda" else None, **options)
+    finally:
+        model.train(was_training)

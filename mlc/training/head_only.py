@@ -118,8 +118,7 @@ def fit_head_only(args: TrainArgs, data: MultiLabelData) -> TrainResult:
                                                                                   args.max_length))
     split = {name: _split_arrays(data, name, model, tokenizer, args, device, cache)
              for name in ("train", "validation") if name in data.splits}
-    c, metrics = _choose_c(split, data)
-    weights, biases = fit_heads(*split["train"][:3], c)
+    c, (weights, biases), metrics = _choose_c(split, data)
     with torch.no_grad():
         model.head.weight.copy_(torch.from_numpy(weights))
         model.head.bias.copy_(torch.from_numpy(biases))
@@ -141,11 +140,11 @@ def _split_arrays(data, name, model, tokenizer, args, device, cache):
     return sentence_vectors(model, tokenizer, texts, args, device, cache), labels, masks, languages
 
 
-def _choose_c(split: dict, data: MultiLabelData) -> tuple[float, dict]:
-    """The C of C_GRID with the best validation macro average precision (1 without validation), and its
+def _choose_c(split: dict, data: MultiLabelData) -> tuple[float, tuple[np.ndarray, np.ndarray], dict]:
+    """The C of C_GRID with the best validation macro average precision (1 without validation), its heads, and its
     validation metrics at 0.5."""
     if "validation" not in split:
-        return 1.0, {}
+        return 1.0, fit_heads(*split["train"][:3], 1.0), {}
     x, labels, _, languages = split["validation"]
     language_masks = {lang: data.label_mask(lang) for lang in set(languages)}
     best = None
@@ -155,5 +154,5 @@ def _choose_c(split: dict, data: MultiLabelData) -> tuple[float, dict]:
         metrics = language_f1((probs >= 0.5).astype(int), labels.astype(int), languages, language_masks, probs)
         rank = metrics["all"].get("macro_ap") or 0.0
         if best is None or rank > best[0]:
-            best = (rank, c, metrics)
-    return best[1], best[2]
+            best = (rank, c, (weights, biases), metrics)
+    return best[1], best[2], best[3]
