@@ -155,10 +155,10 @@ def test_unreadable_files_and_folders_are_one_line(tmp_path, monkeypatch):
     path = tmp_path / "d.csv"
     path.write_text("text,a\nx,1\n")
 
-    def denied(self):
+    def denied(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(Path, "open", denied)
     with pytest.raises(errors.FileAccessError, match=r"d.csv: cannot read it: Permission denied \(hint: check"):
         load(path)
     monkeypatch.undo()

@@ -6,12 +6,14 @@ name it in an error.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
-import io
+import itertools
 import json
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,46 +79,101 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
     )
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it ends in .gz; a missing, unreadable or damaged file is a DataError."""
+def _open_binary(path: Path):
+    """The file opened for reading bytes (gunzipped as it is read when it ends in .gz); a missing or unreadable
+    file is a DataError."""
     if not path.exists():
         raise MissingFileError("no such file", path=str(path), hint="check the path")
     if path.is_dir():
         raise DataError("is a folder, not a file", path=str(path), hint="name a data file inside it")
     try:
-        data = path.read_bytes()
+        handle = path.open("rb")
     except OSError as err:
         raise FileAccessError(err, "cannot read") from None
-    if path.name.lower().endswith(COMPRESSED):
+    return gzip.GzipFile(fileobj=handle, mode="rb") if path.name.lower().endswith(COMPRESSED) else handle
+
+
+def _gzip_error(path: Path, err: Exception) -> DataError:
+    return DataError(f"not a complete gzip file ({err})", path=str(path),
+                     hint="check the file, or drop the .gz from its name if it is not compressed")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it ends in .gz; a missing, unreadable or damaged file is a DataError."""
+    with _open_binary(path) as handle:
         try:
-            data = gzip.decompress(data)
+            return handle.read()
         except (OSError, EOFError, zlib.error) as err:
-            raise DataError(f"not a complete gzip file ({err})", path=str(path),
-                            hint="check the file, or drop the .gz from its name if it is not compressed") from None
-    return data
+            raise _gzip_error(path, err) from None
 
 
-def _decode(path: Path, encoding: str) -> str:
-    data = read_bytes(path)
+def _codec(path: Path, encoding: str) -> str:
     codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     try:
-        text = data.decode(codec)
+        codecs.lookup(codec)
     except LookupError as err:
         raise DecodeError(f"unknown encoding {encoding!r}", path=str(path), hint="use e.g. utf-8, latin-1, cp1252") from err
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise DecodeError(
-            f"byte 0x{data[err.start]:02x} at character {col} does not decode as {encoding} ({err.reason})",
-            path=str(path), line=line,
-            hint="convert the file to UTF-8, or pass the file's encoding (encoding=latin-1, --encoding cp1252)",
-        ) from err
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise DecodeError(f"holds NUL characters ({text.count(chr(0))} of them)", path=str(path),
-                          line=text.count("\n", 0, nul) + 1,
-                          hint="a text file has none: the file may be UTF-16 (--encoding utf-16) or binary")
-    return text
+    return codec
+
+
+def _decode_error(path: Path, encoding: str, data: bytes, err: UnicodeDecodeError, line: int) -> DecodeError:
+    """`err` in `data`, the bytes of line `line` onwards."""
+    line += data[: err.start].count(b"\n")
+    col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+    return DecodeError(
+        f"byte 0x{data[err.start]:02x} at character {col} does not decode as {encoding} ({err.reason})",
+        path=str(path), line=line,
+        hint="convert the file to UTF-8, or pass the file's encoding (encoding=latin-1, --encoding cp1252)",
+    )
+
+
+def _nul_error(path: Path, line: int) -> DecodeError:
+    return DecodeError("holds NUL characters", path=str(path), line=line,
+                       hint="a text file has none: the file may be UTF-16 (--encoding utf-16) or binary")
+
+
+BLOCK = 1 << 20  # bytes decoded at a time
+
+
+def _text_blocks(path: Path, encoding: str) -> Iterator[str]:
+    """The decoded text of a file (optionally .gz) in blocks of about a megabyte, so that memory does not grow
+    with the file. A byte that does not decode, or a NUL character, is a DecodeError naming its line."""
+    decoder = codecs.getincrementaldecoder(_codec(path, encoding))(errors="strict")
+    line = 1
+    with _open_binary(path) as handle:
+        while True:
+            try:
+                data = handle.read(BLOCK)
+            except (OSError, EOFError, zlib.error) as err:
+                raise _gzip_error(path, err) from None
+            try:
+                text = decoder.decode(data, final=not data)
+            except UnicodeDecodeError as err:
+                raise _decode_error(path, encoding, data, err, line) from None
+            nul = text.find("\x00")
+            if nul >= 0:
+                raise _nul_error(path, line + text.count("\n", 0, nul))
+            line += text.count("\n")
+            if text:
+                yield text
+            if not data:
+                return
+
+
+def _text_lines(path: Path, encoding: str) -> Iterator[str]:
+    """The lines of a text file, each with its line end. A line ends at \\n (or \\r\\n); a lone \\r inside a line is
+    text, except in a file with no \\n at all (old Mac line ends), whose lines end at \\r."""
+    rest, separator = "", None
+    for block in _text_blocks(path, encoding):
+        if separator is None and ("\n" in block or "\r" in block):
+            separator = "\n" if "\n" in block else "\r"
+        rest += block
+        lines = rest.split(separator) if separator else [rest]
+        rest = lines.pop()
+        for line in lines:
+            yield line + separator
+    if rest:
+        yield rest
 
 
 def split_lines(text: str) -> list[str]:
@@ -128,48 +185,54 @@ def split_lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
+def _strip_line_end(line: str) -> str:
+    return line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith(("\n", "\r")) else line
+
+
+def iter_lines(path: str | Path, encoding: str = "utf-8") -> Iterator[str]:
+    """A plain-text file (optionally .gz), one text per line, read as it goes."""
+    return (_strip_line_end(line) for line in _text_lines(Path(path), encoding))
+
+
 def read_lines(path: str | Path, encoding: str = "utf-8") -> list[str]:
     """A plain-text file (optionally .gz), one text per line."""
-    return split_lines(_decode(Path(path), encoding))
+    return list(iter_lines(path, encoding))
 
 
 def _looks_like_header(fields: list[str], known_names: set[str]) -> bool:
     return any(f.strip().lower() in known_names for f in fields)
 
 
-def _sniff_delimiter(text: str, kind: str) -> str:
+def _sniff_delimiter(first_line: str, kind: str) -> str:
     """Tab for TSV; for CSV a comma, or a semicolon when the first line has semicolons and no comma or tab (the CSV
     of spreadsheets in many locales)."""
     if kind == "tsv":
         return "\t"
-    start = len(text) - len(text.lstrip())
-    end = text.find("\n", start)
-    first = text[start: end if end >= 0 else len(text)]
-    return ";" if ";" in first and "," not in first and "\t" not in first else ","
+    return ";" if ";" in first_line and "," not in first_line and "\t" not in first_line else ","
 
 
 def _format_name(delimiter: str) -> str:
     return {"\t": "TSV", ",": "CSV"}.get(delimiter, f"{delimiter!r}-delimited")
 
 
-def _parse_records(path: Path, text: str, delimiter: str, quoting: bool) -> list[tuple[int, list[str]]]:
+def _parse_records(path: Path, lines: Iterator[str], delimiter: str, quoting: bool
+                   ) -> Iterator[tuple[int, list[str]]]:
     """(first line number, fields) of every non-blank record. A quote that does not close a field cleanly is a
     QuotingError: read leniently, it would merge rows or drop quote characters from the text."""
-    # The csv module ends a line at a lone \r too; in a file whose lines end in \n a lone \r is text (a writer
-    # with \n line ends leaves it unquoted), so it is kept in its field. NUL, refused when decoding, stands in.
-    lone_cr = "\r" in text and "\n" in text
-    if lone_cr:
-        text = _LONE_CR.sub("\x00", text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+    # The csv module ends a line at a lone \r too; a lone \r inside a line is text here (a writer with \n line
+    # ends leaves it unquoted), so it is kept in its field. NUL, refused when decoding, stands in for it.
+    def guarded(source: Iterator[str]) -> Iterator[str]:
+        for line in source:
+            body = _strip_line_end(line)
+            yield _LONE_CR.sub("\x00", body) + line[len(body):] if "\r" in body else line
+
+    reader = csv.reader(guarded(lines), delimiter=delimiter,
                         quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE, strict=quoting)
-    records: list[tuple[int, list[str]]] = []
     start = 1
     try:
         for fields in reader:
-            if lone_cr:
-                fields = [x.replace("\x00", "\r") for x in fields]
             if any(x.strip() for x in fields):
-                records.append((start, fields))
+                yield start, [x.replace("\x00", "\r") for x in fields]
             start = reader.line_num + 1
     except csv.Error as err:
         raise QuotingError(
@@ -178,55 +241,100 @@ def _parse_records(path: Path, text: str, delimiter: str, quoting: bool) -> list
             hint="if quote characters are plain text in this file, pass quoting=False (--quoting false); else fix the "
                  "quotes on that line",
         ) from None
-    return records
 
 
-def _check_merged_rows(path: Path, records: list[tuple[int, list[str]]], delimiter: str, width: int) -> None:
+def _check_merged_rows(path: Path, line: int, fields: list[str], delimiter: str, width: int) -> None:
     """A quoted field that runs over several lines and holds the delimiter on them is almost always rows merged by
     a stray quote (in a TSV file, always; in a CSV file of 3+ columns, when one of its lines is a whole row)."""
-    for line, fields in records:
-        for value in fields:
-            if ("\n" not in value and "\r" not in value) or delimiter not in value:
-                continue
-            parts = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            if delimiter == "\t" or (width >= 3 and any(len(p.split(delimiter)) == width for p in parts[1:])):
-                raise QuotingError(
-                    f"a quoted field runs over {len(parts)} lines and holds {_format_name(delimiter)} delimiters: "
-                    "a stray quote character has probably merged rows", path=str(path), line=line,
-                    hint="if quote characters are plain text in this file, pass quoting=False (--quoting false); "
-                         "else fix the quote that opens that field",
-                )
+    for value in fields:
+        if ("\n" not in value and "\r" not in value) or delimiter not in value:
+            continue
+        parts = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if delimiter == "\t" or (width >= 3 and any(len(p.split(delimiter)) == width for p in parts[1:])):
+            raise QuotingError(
+                f"a quoted field runs over {len(parts)} lines and holds {_format_name(delimiter)} delimiters: "
+                "a stray quote character has probably merged rows", path=str(path), line=line,
+                hint="if quote characters are plain text in this file, pass quoting=False (--quoting false); "
+                     "else fix the quote that opens that field",
+            )
 
 
-def _read_delimited(path: Path, text: str, delimiter: str, header: bool | None, known: set[str],
-                    columns: list[str] | None, quoting: bool, bad_lines: str) -> Table:
-    records = _parse_records(path, text, delimiter, quoting)
-    if not records:
-        raise DataError("file has no rows", path=str(path))
-    if header is None:
-        header = columns is None and _looks_like_header(records[0][1], known)
-    if header:
-        (_, names), records = records[0], records[1:]
-        names = [n.strip() for n in names]
-        if columns:
-            names = list(columns)
-        if not records:
-            raise DataError("has a header line but no rows", path=str(path), hint="add rows below the header")
-    else:
-        width = len(records[0][1])
-        names = list(columns) if columns else [f"column{i + 1}" for i in range(width)]
+def _header_names(path: Path, fields: list[str], columns: list[str] | None) -> list[str]:
+    names = list(columns) if columns else [n.strip() for n in fields]
     seen: set[str] = set()
     for name in names:
         if name in seen:
             raise ColumnError("the header names a column twice", path=str(path), line=1, column=name)
         seen.add(name)
-    if quoting:
-        _check_merged_rows(path, records, delimiter, len(names))
-    rows, locations, skipped = [], [], []
+    return names
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows of one file, with their locations (int: a line number; str: e.g. "row 7")."""
+
+    rows: list[dict[str, Any]]
+    locations: list[int | str]
+
+
+@dataclass
+class TableStream:
+    """A file read in chunks of rows as it is iterated, so that memory does not grow with the file. `columns` is
+    complete once the first chunk is out for CSV, TSV and Parquet, and once the last is for JSON lines (the union
+    of every record's keys); `skipped_lines` grows as lines are skipped."""
+
+    path: str
+    chunks: Iterator[Chunk]
+    columns: list[str] = field(default_factory=list)
+    has_header: bool = True
+    skipped_lines: list[int] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return self.chunks
+
+
+def _in_chunks(items: Iterator[tuple[int | str, dict[str, Any]]], size: int) -> Iterator[Chunk]:
+    chunk = Chunk([], [])
+    for location, row in items:
+        chunk.rows.append(row)
+        chunk.locations.append(location)
+        if len(chunk.rows) >= size:
+            yield chunk
+            chunk = Chunk([], [])
+    if chunk.rows:
+        yield chunk
+
+
+def _delimited_rows(stream: TableStream, kind: str, encoding: str, header: bool | None, known: set[str],
+                    columns: list[str] | None, quoting: bool, bad_lines: str, delimiter: str | None
+                    ) -> Iterator[tuple[int, dict[str, Any]]]:
+    path = Path(stream.path)
+    lines, leading = _text_lines(path, encoding), []
+    for line in lines:  # up to the first line that is not blank, which the delimiter is sniffed from
+        leading.append(line)
+        if line.strip():
+            break
+    delimiter = delimiter or _sniff_delimiter(leading[-1].strip() if leading else "", kind)
+    records = _parse_records(path, itertools.chain(leading, lines), delimiter, quoting)
+    head = next(records, None)
+    if head is None:
+        raise DataError("file has no rows", path=str(path))
+    if header is None:
+        header = columns is None and _looks_like_header(head[1], known)
+    stream.has_header = header
+    if header:
+        names = _header_names(path, head[1], columns)
+    else:
+        names = _header_names(path, [f"column{i + 1}" for i in range(len(head[1]))], columns)
+        records = itertools.chain([head], records)
+    stream.columns = names
+    count = 0
     for line, fields in records:
+        if quoting:
+            _check_merged_rows(path, line, fields, delimiter, len(names))
         if len(fields) != len(names):
             if bad_lines == "skip":
-                skipped.append(line)
+                stream.skipped_lines.append(line)
                 continue
             hint = "fix the quoting or delimiter on that line, or pass bad_lines='skip' (--bad-lines skip) to " \
                    "drop such lines and count them"
@@ -234,47 +342,54 @@ def _read_delimited(path: Path, text: str, delimiter: str, header: bool | None, 
                 hint = "is the file delimited by something else than commas? pass delimiter= (--delimiter); " + hint
             raise DataError(f"has {len(fields)} fields but the header has {len(names)}", path=str(path), line=line,
                             hint=hint)
-        rows.append(dict(zip(names, fields)))
-        locations.append(line)
-    return Table(str(path), names, rows, locations, has_header=header, skipped_lines=skipped)
+        count += 1
+        yield line, dict(zip(names, fields))
+    if not count and header:
+        raise DataError("has a header line but no rows", path=str(path), hint="add rows below the header")
 
 
-def _read_jsonl(path: Path, text: str, bad_lines: str) -> Table:
-    rows, locations, skipped, columns = [], [], [], {}
-    for number, line in enumerate(split_lines(text), start=1):
+def _jsonl_rows(stream: TableStream, encoding: str, bad_lines: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    path, columns, count = Path(stream.path), {}, 0
+    for number, line in enumerate(iter_lines(path, encoding), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except ValueError as err:
             if bad_lines == "skip":
-                skipped.append(number)
+                stream.skipped_lines.append(number)
                 continue
             raise DataError(f"invalid JSON ({err.msg} at character {err.colno})", path=str(path), line=number,
                             hint="each line must be one JSON object; or pass bad_lines='skip'") from err
         if not isinstance(record, dict):
             raise DataError("each line must be a JSON object", path=str(path), line=number)
-        columns.update(dict.fromkeys(record))
-        rows.append(record)
-        locations.append(number)
-    if not rows:
+        if record.keys() - columns.keys():
+            columns.update(dict.fromkeys(record))
+            stream.columns = list(columns)
+        count += 1
+        yield number, record
+    if not count:
         raise DataError("file has no rows", path=str(path))
-    return Table(str(path), list(columns), rows, locations, skipped_lines=skipped)
 
 
-def _records_table(path: Path, records: list, what: str) -> Table:
-    columns: dict[str, None] = {}
+def _checked_records(path: Path, records: Iterator[Any], what: str, stream: TableStream
+                     ) -> Iterator[tuple[str, dict[str, Any]]]:
+    columns, count = dict.fromkeys(stream.columns), 0
     for i, record in enumerate(records):
         if not isinstance(record, dict):
             raise DataError(f"is {type(record).__name__}, not an object", path=str(path), line=f"{what} {i + 1}",
                             hint="each record is one object, e.g. {\"text\": ..., \"labels\": [...]}")
-        columns.update(dict.fromkeys(record))
-    if not records:
+        if record.keys() - columns.keys():
+            columns.update(dict.fromkeys(record))
+            stream.columns = list(columns)
+        count += 1
+        yield f"{what} {i + 1}", record
+    if not count:
         raise DataError("file has no rows", path=str(path))
-    return Table(str(path), list(columns), records, [f"{what} {i + 1}" for i in range(len(records))])
 
 
-def _read_json(path: Path, text: str) -> Table:
+def _json_records(path: Path, encoding: str) -> list[Any]:
+    text = "".join(_text_blocks(path, encoding))
     try:
         payload = json.loads(text)
     except ValueError as err:
@@ -288,17 +403,52 @@ def _read_json(path: Path, text: str) -> Table:
         payload = lists[0]
     if not isinstance(payload, list):
         raise DataError("JSON must be a list of objects", path=str(path))
-    return _records_table(path, payload, "record")
+    return payload
 
 
-def _read_parquet(path: Path) -> Table:
+def _parquet_records(path: Path, stream: TableStream, size: int) -> Iterator[dict[str, Any]]:
     import pyarrow.parquet as pq
 
+    if not path.is_file():
+        read_bytes(path)  # the same errors as the other formats
     try:
-        records = pq.read_table(path).to_pylist()
+        source = pq.ParquetFile(path)
+        stream.columns = list(source.schema_arrow.names)
+        for batch in source.iter_batches(batch_size=size):
+            yield from batch.to_pylist()
     except Exception as err:  # pyarrow raises several types for a damaged file
         raise DataError(f"cannot read Parquet ({err})", path=str(path)) from err
-    return _records_table(path, records, "row")
+
+
+def _nul_free(path: Path, items: Iterator[tuple[Any, dict[str, Any]]]) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """NUL characters in a cell (a JSON "\\u0000", a Parquet string) would pass into the text unnoticed."""
+    for where, row in items:
+        for column, value in row.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise DecodeError("holds a NUL character", path=str(path), line=where, column=column,
+                                  hint="remove it; a text has none")
+        yield where, row
+
+
+def stream_table(path: str | Path, *, fmt: str | None = None, encoding: str = "utf-8", header: bool | None = None,
+                 columns: list[str] | None = None, quoting: bool = True, bad_lines: str = "error",
+                 known_columns: set[str] = frozenset(), delimiter: str | None = None, chunk_rows: int = 10_000
+                 ) -> TableStream:
+    """One file (optionally gzipped) as a `TableStream` of chunks of `chunk_rows` rows, read as it is iterated
+    (a .json list is read whole; CSV, TSV, JSON lines and Parquet are not). Options as in `read_table`."""
+    path = Path(path)
+    kind = detect_format(path, fmt)
+    stream = TableStream(str(path), iter(()))
+    if kind in ("csv", "tsv"):
+        rows = _delimited_rows(stream, kind, encoding, header, known_columns, columns, quoting, bad_lines, delimiter)
+    elif kind == "jsonl":
+        rows = _nul_free(path, _jsonl_rows(stream, encoding, bad_lines))
+    elif kind == "json":
+        rows = _nul_free(path, _checked_records(path, iter(_json_records(path, encoding)), "record", stream))
+    else:
+        rows = _nul_free(path, _checked_records(path, _parquet_records(path, stream, chunk_rows), "row", stream))
+    stream.chunks = _in_chunks(rows, chunk_rows)
+    return stream
 
 
 def read_table(path: str | Path, *, fmt: str | None = None, encoding: str = "utf-8", header: bool | None = None,
@@ -308,29 +458,12 @@ def read_table(path: str | Path, *, fmt: str | None = None, encoding: str = "utf
     (it does when one of its fields is a known column name); `columns` names the columns of a headerless file;
     `delimiter` overrides the CSV/TSV delimiter (default: tab for TSV; comma for CSV, or a semicolon when the first
     line has semicolons and no commas)."""
-    path = Path(path)
-    kind = detect_format(path, fmt)
-    if kind == "parquet":
-        if not path.is_file():
-            read_bytes(path)  # the same errors as the other formats
-        table = _read_parquet(path)
-    else:
-        text = _decode(path, encoding)
-        if kind in ("csv", "tsv"):  # a NUL in these was found when decoding
-            return _read_delimited(path, text, delimiter or _sniff_delimiter(text, kind), header, known_columns,
-                                   columns, quoting, bad_lines)
-        table = _read_jsonl(path, text, bad_lines) if kind == "jsonl" else _read_json(path, text)
-    _check_nul_cells(table)
-    return table
-
-
-def _check_nul_cells(table: Table) -> None:
-    """NUL characters in a cell (a JSON "\\u0000", a Parquet string) would pass into the text unnoticed."""
-    for row, where in zip(table.rows, table.locations):
-        for column, value in row.items():
-            if isinstance(value, str) and "\x00" in value:
-                raise DecodeError("holds a NUL character", path=table.path, line=where, column=column,
-                                  hint="remove it; a text has none")
+    stream = stream_table(path, fmt=fmt, encoding=encoding, header=header, columns=columns, quoting=quoting,
+                          bad_lines=bad_lines, known_columns=known_columns, delimiter=delimiter, chunk_rows=1 << 30)
+    chunks = list(stream)
+    rows = [row for chunk in chunks for row in chunk.rows]
+    locations = [where for chunk in chunks for where in chunk.locations]
+    return Table(stream.path, stream.columns, rows, locations, stream.has_header, stream.skipped_lines)
 
 
 def read_saved_dataset(path: Path) -> dict[str, Table]:
