@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_description  # noqa: E402
 
 from mlc.data import load_data  # noqa: E402
+from mlc.model.device import pick_device  # noqa: E402
 from mlc.model.dtypes import autocast_dtype, precision_name  # noqa: E402
 from mlc.model.encoders import load_tokenizer, resolve_model  # noqa: E402
 from mlc.model.modeling import MlcForSequenceClassification  # noqa: E402
 from mlc.training.args import TrainArgs  # noqa: E402
-from mlc.training.distributed import pick_device  # noqa: E402
 from mlc.training.losses import multilabel_loss  # noqa: E402
 from mlc.training.trainer import Trainer  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""mlc.training.distributed and mlc.model.device: the process's place in a torchrun world, and its device. The
+"""mlc.model.distributed and mlc.model.device: the process's place in a torchrun world, and its device. The
 several-process path itself runs in test_trainer (torchrun, 2 CPU processes, gloo)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from mlc.core.errors import ConfigError
+from mlc.model import distributed
 from mlc.model.device import pick_device
-from mlc.training import distributed
 
 
 def test_the_world_comes_from_torchruns_variables(monkeypatch):

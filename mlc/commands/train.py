@@ -37,7 +37,7 @@ def fit(args: TrainArgs | None = None, **options: Any):
 
 def fit_bundle(args: TrainArgs, data=None):
     """Train one model and write it to args.output as a calibrated bundle (rank 0 alone writes under torchrun)."""
-    from mlc.training import distributed
+    from mlc.model import distributed
     from mlc.training.checkpoint import checkpoint_dir
 
     output = Path(args.output)
@@ -100,7 +100,7 @@ def fit_per_language(args: TrainArgs):
     from mlc.core.atomic import atomic_file
     from mlc.core.errors import ConfigError
     from mlc.data import load_data
-    from mlc.training import distributed
+    from mlc.model import distributed
     from mlc.training.checkpoint import checkpoint_dir
     from mlc.training.trainer import stages_for
 

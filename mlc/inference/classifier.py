@@ -36,7 +36,7 @@ from mlc.model.dtypes import PRECISIONS, emulation_warning, precision_name, scor
 from mlc.model.encoders import load_tokenizer
 from mlc.model.ngrams import NgramModel
 from mlc.model.onnx_model import OnnxModel, onnx_file
-from mlc.model.scoring import score_batches, score_ids
+from mlc.model.scoring import Progress, score_batches, score_ids
 
 
 class Classifier:
@@ -106,7 +106,7 @@ class Classifier:
     # ---- scores -----------------------------------------------------------------------------------------------
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 32, long_text: str = "truncate",
-                      stride: int | None = None, aggregate: str = "max", progress: bool = False,
+                      stride: int | None = None, aggregate: str = "max", progress: Progress = False,
                       languages: Sequence[str | None] | None = None, ngrams: bool = True) -> np.ndarray:
         """Probabilities [len(texts), len(labels)] in input order: sigmoid per label (multi-label) or softmax
         (single-label). Texts are batched by length with dynamic padding. `long_text="window"` scores overlapping
@@ -140,7 +140,7 @@ class Classifier:
             scores = self.ngrams.blend(scores, texts, self.resolve_languages(texts, languages))
         return scores
 
-    def _score(self, ids: list[list[int]], batch_size: int, progress: bool) -> np.ndarray:
+    def _score(self, ids: list[list[int]], batch_size: int, progress: Progress) -> np.ndarray:
         single = self.problem == "single_label"
         if self.onnx:
             return score_batches(self.tokenizer, ids, batch_size, self.model.logits, len(self.labels), single,

@@ -19,13 +19,13 @@ from mlc.data import MultiLabelData, load_data
 from mlc.data.aligned import align
 from mlc.data.loader import column_values
 from mlc.metrics.scores import language_f1
+from mlc.model import distributed
 from mlc.model.device import pick_device
 from mlc.model.dtypes import autocast_dtype, emulation_warning, precision_name
 from mlc.model.encoders import load_tokenizer, resolve_model
 from mlc.model.modeling import MlcForSequenceClassification
 from mlc.model.ngrams import NgramModel
 from mlc.model.scoring import score_ids
-from mlc.training import distributed
 from mlc.training.args import TrainArgs
 from mlc.training.checkpoint import checkpoint_dir, load_checkpoint, save_checkpoint
 from mlc.training.losses import multilabel_loss, positive_weights, single_label_loss
