@@ -28,7 +28,8 @@ from mlc.core.runner import run_cli
 from mlc.data.args import InputArgs
 from mlc.demo.args import MAX_BATCH_ROWS, AppArgs
 from mlc.demo.service import AUTO, DemoService, friendly
-from mlc.inference.files import predict_texts, read_inputs, write_outputs
+from mlc.inference.files import open_inputs, predict_texts
+from mlc.inference.writers import write_outputs
 
 EXAMPLES = [
     ["I was charged twice for my order and I want my money back, please hurry!"],
@@ -220,18 +221,19 @@ def _label_file(service: DemoService, file, column: str, thresholds: list[float]
     if file is None:
         raise ConfigError("upload a file first")
     path = file if isinstance(file, str) else file.name
-    records, texts, languages, columns = read_inputs(path, InputArgs(text_column=column.strip() or None))
-    note = ""
-    if len(texts) > max_rows:
-        note = f"The file has {len(texts):,} rows; the first {max_rows:,} were labelled."
-        records, texts, languages = records[:max_rows], texts[:max_rows], languages[:max_rows]
+    inputs = open_inputs(path, InputArgs(text_column=column.strip() or None), chunk_rows=max_rows)
+    chunk = next(iter(inputs), None)  # only the rows labelled are read
+    records, texts, languages = (chunk.records, chunk.texts, chunk.languages) if chunk else ([], [], [])
+    note = f"The file has more than {max_rows:,} rows; the first {max_rows:,} were labelled." \
+        if next(iter(inputs), None) else ""
     clf = service.require()
     if clf.language_thresholds:  # each row's language's tuned thresholds, not one language's sliders
         thresholds = None
         note = " ".join(x for x in (note, "Each row was labelled with the thresholds tuned for its language.") if x)
-    results, empty = predict_texts(clf, texts, languages, thresholds)
+    results, blank = predict_texts(clf, texts, languages, thresholds)
+    empty = len(blank)
     out = Path(tempfile.mkdtemp(prefix="batch-", dir=_downloads())) / f"{Path(path).stem}-predictions.csv"
-    write_outputs(str(out), records, columns, results, clf.labels)
+    write_outputs(str(out), records, inputs.columns, results, clf.labels)
     import pandas as pd
 
     preview = pd.read_csv(out, nrows=20)

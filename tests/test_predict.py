@@ -76,7 +76,7 @@ def test_bad_inputs_exit_2(tiny_bundle, tmp_path):
     assert run.returncode == 2 and "none.csv" in run.stderr
     run = run_module("mlc.predict", "--model", str(tiny_bundle), "--input", str(source), "--output",
                      str(tmp_path / "o.xlsx"), "--text-column", "a")
-    assert run.returncode == 2 and ".csv or .jsonl" in run.stderr
+    assert run.returncode == 2 and ".csv, .jsonl or .parquet" in run.stderr
     assert not (tmp_path / "o.csv").exists()
 
 
@@ -147,7 +147,7 @@ def test_output_problems_are_found_before_the_model_is_loaded(tmp_path):
     (tmp_path / "folder.csv").mkdir()
     (tmp_path / "file").write_text("x")
     cases = [(tmp_path / "folder.csv", "is a folder"), (tmp_path / "file" / "sub" / "o.csv", "is a file"),
-             (tmp_path / "o.xlsx", ".csv or .jsonl")]
+             (tmp_path / "o.xlsx", ".csv, .jsonl or .parquet")]
     for output, message in cases:
         # The bundle does not exist: only an output checked first can give this error.
         run = predict(tmp_path / "no-bundle", "--input", str(CORPUS / "gold.jsonl"), "--output", str(output))

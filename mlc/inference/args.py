@@ -54,9 +54,16 @@ class InferenceArgs(Options):
 class PredictArgs(InputArgs, InferenceArgs):
     OPTIONS_TITLE: ClassVar[str] = "prediction"
 
-    input: str | None = option(None, "Texts to classify: a CSV, TSV, JSONL or JSON file with a text column, a .txt "
-                                   "file with one text per line, or - for one text per line on stdin.")
-    output: str | None = option(None, "Where predictions go: a .csv or .jsonl file (written atomically; never the "
-                                    "input), or - for JSON lines on stdout.")
+    input: str | None = option(None, "Texts to classify: a CSV, TSV, JSONL, JSON or Parquet file with a text column "
+                                   "(.gz too), a .txt file with one text per line, or - for one text per line on "
+                                   "stdin.")
+    output: str | None = option(None, "Where predictions go: a .csv, .jsonl or .parquet file (whole or absent: "
+                                    "chunks go to OUTPUT.partial/ and are joined at the end; never the input), or - "
+                                    "for JSON lines on stdout as they are scored.")
     overwrite: bool = option(False, "Replace an existing --output file (without it an existing file is refused).")
-    progress: bool = option(True, "Show a progress bar on stderr.")
+    resume: bool = option(False, "Continue a run that was interrupted (killed, out of time): keep the chunks in "
+                                 "OUTPUT.partial/ and score the rest. Needs the same input, bundle and options.")
+    chunk_rows: int = option(10_000, "Rows read, scored and written at a time (memory holds one chunk; a kill loses "
+                                     "at most the chunks in progress).")
+    progress: bool = option(True, "Show a progress bar on stderr (rows done, rows per second, time left; under "
+                                  "torchrun, of every process, on the first).")

@@ -1,73 +1,128 @@
-"""Files in and out of prediction: texts (with every input field kept) from CSV, TSV, JSON lines, JSON, .txt or
-stdin, and predictions written beside them as CSV or JSON lines. The CLI and the demo's batch tab share them."""
+"""Texts to predict, read from CSV, TSV, JSON lines, JSON, Parquet or .txt files (and their .gz forms) or stdin,
+in chunks of rows with every input field kept for the output. The CLI, the demo's batch tab and the exporter's check
+texts share them."""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlc.core.atomic import atomic_file
 from mlc.core.errors import ConfigError
 from mlc.data.args import InputArgs
 from mlc.data.loader import LANGUAGE_COLUMNS, TEXT_COLUMNS, pick_column
-from mlc.data.readers import data_suffix, read_lines, read_table, split_lines
+from mlc.data.readers import Table, data_suffix, iter_lines, split_lines, stream_table
 
 TEXT_SUFFIXES = (".txt",)
-OUTPUT_SUFFIXES = (".csv", ".jsonl")
-# The fields a prediction adds to each input record: predicted_labels, and per label p_<label> (CSV) or
-# predicted_scores {label: p} (JSON lines). An input that has predicted_labels holds an earlier prediction, whose
-# fields (predicted_labels, predicted_scores, every p_*) are replaced as a whole.
-PREDICTED_LABELS, PREDICTED_SCORES, SCORE_PREFIX = "predicted_labels", "predicted_scores", "p_"
+CHUNK_ROWS = 10_000
 
 
-def read_inputs(source: str | None, args: InputArgs
-                ) -> tuple[list[dict[str, Any]], list[str], list[str | None], list[str]]:
-    """(records, texts, languages, columns) of `source` (a file, or - for stdin) in input order. Records keep every
-    input column for the output."""
+@dataclass
+class InputChunk:
+    """Consecutive input rows: `start` is the 0-based row number of the first."""
+
+    index: int
+    start: int
+    records: list[dict[str, Any]]
+    texts: list[str]
+    languages: list[str | None]
+
+
+@dataclass
+class Inputs:
+    """An input source read as it goes: `columns` (complete for CSV, TSV and Parquet from the start; for JSON lines,
+    the keys seen so far) and its chunks."""
+
+    source: str
+    columns: list[str]
+    chunks: Iterator[InputChunk]
+
+    def __iter__(self) -> Iterator[InputChunk]:
+        return self.chunks
+
+
+def _is_lines(source: str) -> bool:
+    return source == "-" or data_suffix(Path(source)) in TEXT_SUFFIXES
+
+
+def open_inputs(source: str | None, args: InputArgs, chunk_rows: int = CHUNK_ROWS) -> Inputs:
+    """`source` (a file, or - for one text per line on stdin) in chunks of `chunk_rows` rows, in input order."""
     if source is None:
         raise ConfigError("no input given (hint: --input FILE, or --input - to read one text per line from stdin)")
-    if source == "-" or data_suffix(Path(source)) in TEXT_SUFFIXES:
-        lines = split_lines(sys.stdin.read()) if source == "-" else read_lines(source, args.encoding)
-        return [{"text": line} for line in lines], lines, [None] * len(lines), ["text"]
+    if _is_lines(source):
+        lines = iter(split_lines(sys.stdin.read())) if source == "-" else iter_lines(source, args.encoding)
+        return Inputs(source, ["text"], _line_chunks(lines, chunk_rows))
     named = {c for c in (args.text_column, args.language_column) if c}
-    table = read_table(source, encoding=args.encoding, known_columns={*TEXT_COLUMNS, *named})
-    text_column = pick_column(table, args.text_column, TEXT_COLUMNS, "text", "--text-column", required=True)
-    language_column = pick_column(table, args.language_column, LANGUAGE_COLUMNS, "language", "--language-column",
-                                  required=False)
-    texts = [_text_of(r.get(text_column)) for r in table.rows]
-    languages = [(_text_of(r.get(language_column)) or None) if language_column else None for r in table.rows]
-    return table.rows, texts, languages, table.columns
+    table = stream_table(source, encoding=args.encoding, known_columns={*TEXT_COLUMNS, *named},
+                         chunk_rows=chunk_rows)
+    inputs = Inputs(source, table.columns, iter(()))
+
+    def chunks() -> Iterator[InputChunk]:
+        start, text_column, language_column = 0, None, None
+        for index, chunk in enumerate(table):
+            inputs.columns = table.columns
+            if index == 0:  # the columns are known once the first chunk is read
+                view = Table(table.path, table.columns, chunk.rows[:1], [], table.has_header)
+                text_column = pick_column(view, args.text_column, TEXT_COLUMNS, "text", "--text-column",
+                                          required=True)
+                language_column = pick_column(view, args.language_column, LANGUAGE_COLUMNS, "language",
+                                              "--language-column", required=False)
+            texts = [_text_of(r.get(text_column)) for r in chunk.rows]
+            languages = [(_text_of(r.get(language_column)) or None) if language_column else None
+                         for r in chunk.rows]
+            yield InputChunk(index, start, chunk.rows, texts, languages)
+            start += len(chunk.rows)
+        inputs.columns = table.columns
+
+    inputs.chunks = chunks()
+    return inputs
+
+
+def _line_chunks(lines: Iterator[str], size: int) -> Iterator[InputChunk]:
+    index = start = 0
+    while True:
+        block = [line for _, line in zip(range(size), lines)]
+        if not block:
+            return
+        yield InputChunk(index, start, [{"text": line} for line in block], block, [None] * len(block))
+        index, start = index + 1, start + len(block)
 
 
 def _text_of(value: Any) -> str:
     return "" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def is_jsonl(output: str) -> bool:
-    return output == "-" or Path(output).suffix.lower() == ".jsonl"
+@dataclass(frozen=True)
+class Survey:
+    """A first pass over an input file: its rows and every column (for a header written before the rows)."""
+
+    rows: int
+    columns: list[str]
 
 
-def output_columns(columns: list[str], labels: list[str], jsonl: bool) -> tuple[list[str], list[str]]:
-    """(input columns kept, earlier prediction fields replaced). An input column named like a prediction field,
-    without being part of an earlier prediction, is an error: neither may silently replace the other."""
-    if PREDICTED_LABELS in columns:
-        replaced = [c for c in columns if c in (PREDICTED_LABELS, PREDICTED_SCORES) or c.startswith(SCORE_PREFIX)]
-        return [c for c in columns if c not in replaced], replaced
-    added = {PREDICTED_SCORES} if jsonl else {SCORE_PREFIX + label for label in labels}
-    clash = [c for c in columns if c in added]
-    if clash:
-        raise ConfigError(f"the input has a column {clash[0]!r}, a name that predictions write (hint: rename that "
-                          f"column; predictions add {PREDICTED_LABELS} and "
-                          + (f"{PREDICTED_SCORES})" if jsonl else f"{SCORE_PREFIX}<label> per label)"))
-    return list(columns), []
+def survey_inputs(source: str, args: InputArgs, chunk_rows: int = CHUNK_ROWS) -> Survey:
+    """Read `source` through once without keeping its rows: how many there are, and all their columns. Every problem
+    with the file (a bad line, a missing text column) is found here, before a model is loaded."""
+    inputs = open_inputs(source, args, chunk_rows)
+    rows = sum(len(chunk.records) for chunk in inputs)
+    return Survey(rows, list(inputs.columns))
+
+
+def read_inputs(source: str | None, args: InputArgs
+                ) -> tuple[list[dict[str, Any]], list[str], list[str | None], list[str]]:
+    """(records, texts, languages, columns) of `source`, all in memory, in input order."""
+    inputs = open_inputs(source, args, chunk_rows=1 << 30)
+    chunks = list(inputs)
+    return ([r for c in chunks for r in c.records], [t for c in chunks for t in c.texts],
+            [x for c in chunks for x in c.languages], list(inputs.columns))
 
 
 def predict_texts(classifier, texts: list[str], languages: list[str | None], thresholds, **options: Any
-                  ) -> tuple[list[dict], int]:
-    """Predictions in input order, and how many texts were empty (they get no labels and no scores)."""
+                  ) -> tuple[list[dict], list[int]]:
+    """Predictions in input order, and the positions of empty texts (they get no labels and no scores)."""
     keep = [i for i, text in enumerate(texts) if text.strip()]
     results: list[dict] = [{"labels": [], "scores": dict.fromkeys(classifier.labels)} for _ in texts]
     if keep:
@@ -75,45 +130,4 @@ def predict_texts(classifier, texts: list[str], languages: list[str | None], thr
                                    languages=[languages[i] for i in keep] if any(languages) else None, **options)
         for i, result in zip(keep, found):
             results[i] = result
-    return results, len(texts) - len(keep)
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell: text as it is, numbers as written, lists and objects (from JSON input) as JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (dict, list, tuple, bool)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def write_outputs(path: str, records: list[dict], columns: list[str], results: list[dict], labels: list[str]
-                  ) -> list[str]:
-    """CSV: the input columns, predicted_labels (joined by |) and p_<label>; JSON lines: each input record with
-    predicted_labels and predicted_scores. Every CSV row has the header's number of fields. Written atomically; `-`
-    writes JSON lines to stdout. Returns the fields of an earlier prediction that were replaced."""
-    jsonl = is_jsonl(path)
-    kept, replaced = output_columns(columns, labels, jsonl)
-    if jsonl:
-        lines = (json.dumps({**{c: record[c] for c in kept if c in record}, PREDICTED_LABELS: result["labels"],
-                             PREDICTED_SCORES: result["scores"]}, ensure_ascii=False)
-                 for record, result in zip(records, results))
-        if path == "-":
-            for line in lines:
-                print(line)
-        else:
-            with atomic_file(path, encoding="utf-8", newline="\n") as handle:
-                handle.writelines(line + "\n" for line in lines)
-        return replaced
-    with atomic_file(path, newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*kept, PREDICTED_LABELS, *(SCORE_PREFIX + label for label in labels)])
-        for record, result in zip(records, results):
-            scores = result["scores"]
-            writer.writerow([*(_cell(record.get(c)) for c in kept), "|".join(result["labels"]),
-                             *("" if scores.get(label) is None else f"{scores[label]:.6f}" for label in labels)])
-    return replaced
-
-
+    return results, sorted(set(range(len(texts))) - set(keep))
