@@ -122,8 +122,10 @@ def test_two_processes_under_torchrun_write_the_same_bytes(tiny_bundle, corpus, 
     output = tmp_path / "two.csv"
     run = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "mlc.predict",
-         *_command(tiny_bundle, corpus, output)[3:]], cwd=ROOT, capture_output=True, text=True, timeout=600,
-        env={**os.environ, **ENV})
+         *_command(tiny_bundle, corpus, output)[3:], "--progress", "true"], cwd=ROOT, capture_output=True, text=True,
+        timeout=600, env={**os.environ, **ENV})
     assert run.returncode == 0, run.stderr[-3000:]
     assert output.read_bytes() == single.read_bytes()
     assert run.stderr.count(f"wrote {ROWS} predictions") == 1  # process 0 alone reports
+    # One bar, process 0's, counting the rows of both processes up to all of them, with a rate and the time left.
+    assert "1.20k/1.20k" in run.stderr and "row/s" in run.stderr and run.stderr.count("predict:   0%") <= 1

@@ -53,6 +53,7 @@ COVERED_BY = {
     "mlc/evaluation/outputs.py": "test_evaluate (the output folder, tuned thresholds written into the bundle)",
     "mlc/inference/args.py": "test_cli, test_predict (options checked before the model loads)",
     "mlc/inference/files.py": "test_predict (every input format, fields kept, earlier predictions replaced)",
+    "mlc/inference/chunks.py": "test_job (the bar in rows), test_evaluate (scores in chunks)",
     "mlc/inference/writers.py": "test_predict (CSV and JSON lines), test_job (Parquet, chunks joined byte for byte)",
     "mlc/model/device.py": "test_distributed",
     "mlc/model/e5_format.py": "test_default_model (the embedded model's format)",

@@ -17,6 +17,7 @@ from mlc.data import load_data
 from mlc.data.aligned import LabelledRows, align
 from mlc.data.loader import DataWarning
 from mlc.evaluation.args import EvaluateArgs
+from mlc.inference.chunks import score_in_chunks
 from mlc.inference.classifier import Classifier
 from mlc.metrics.scores import bootstrap_f1, multilabel_metrics, single_label_metrics, uniform_thresholds
 from mlc.metrics.thresholds import tune as tune_thresholds
@@ -98,9 +99,8 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
         data.notes.append(note)
         print(f"mlc: warning: {note}", file=sys.stderr)
     languages = classifier.resolve_languages(data.texts, data.languages)
-    probs = classifier.predict_proba(data.texts, batch_size=args.batch_size, long_text=args.long_text,
-                                     stride=args.stride, aggregate=args.aggregate, progress=True,
-                                     languages=languages)
+    probs = score_in_chunks(classifier, data.texts, languages, batch_size=args.batch_size, long_text=args.long_text,
+                            stride=args.stride, aggregate=args.aggregate, desc="evaluate")
     thresholds = classifier.resolve_thresholds(classifier.option_thresholds(args.thresholds), languages)
     pred = classifier.decide(probs, thresholds, languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,

@@ -15,9 +15,9 @@ from mlc.core.errors import ConfigError
 from mlc.data.args import InputArgs
 from mlc.data.loader import LANGUAGE_COLUMNS, TEXT_COLUMNS, pick_column
 from mlc.data.readers import Table, data_suffix, iter_lines, split_lines, stream_table
+from mlc.inference.chunks import CHUNK_ROWS
 
 TEXT_SUFFIXES = (".txt",)
-CHUNK_ROWS = 10_000
 
 
 @dataclass

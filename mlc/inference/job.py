@@ -18,7 +18,6 @@ import math
 import re
 import shutil
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 from mlc.core.atomic import atomic_file
 from mlc.core.errors import ConfigError, MlcError
 from mlc.inference.args import PredictArgs
+from mlc.inference.chunks import RowProgress
 from mlc.inference.files import InputChunk, Survey, open_inputs, predict_texts
 from mlc.inference.writers import Layout, join_chunks
 from mlc.model import distributed
@@ -109,7 +109,9 @@ class PredictionJob:
                 self._prepare()
             distributed.barrier()  # the folder is ready (or process 0 refused, and torchrun stops the others)
             done = finished_chunks(self.folder)
-            with _Progress(self, done.rows) as progress:
+            others = (lambda: finished_chunks(self.folder).rows) if self.world.distributed else None
+            show = self.world.main and self.args.progress
+            with RowProgress(self.survey.rows, done.rows, show, others) as progress:
                 for chunk in open_inputs(self.args.input, self.args, self.chunk_rows):
                     if chunk.index % self.world.size == self.world.rank and chunk.index not in done.files:
                         self._score(chunk, progress)
@@ -147,7 +149,7 @@ class PredictionJob:
         print(f"mlc: resuming the job in {self.folder} ({len(finished_chunks(self.folder).files)} of "
               f"{self.chunks} chunks were finished)", file=sys.stderr)
 
-    def _score(self, chunk: InputChunk, progress: _Progress) -> None:
+    def _score(self, chunk: InputChunk, progress: RowProgress) -> None:
         args = self.args
         results, empty = predict_texts(self.classifier, chunk.texts, chunk.languages, self.thresholds,
                                        batch_size=args.batch_size, long_text=args.long_text, stride=args.stride,
@@ -167,43 +169,3 @@ class PredictionJob:
         join_chunks(self.layout, [done.files[i] for i in range(self.chunks)], self.args.output)
         shutil.rmtree(self.folder)
         return done
-
-
-class _Progress:
-    """Process 0's bar over the whole job: rows finished by every process (counted from the chunk files, a few times
-    a second at most), plus its own chunk's progress, with rows per second and the time left."""
-
-    def __init__(self, job: PredictionJob, initial: int) -> None:
-        self.job, self.bar, self.base, self.own, self.checked = job, None, initial, 0.0, 0.0
-        if job.world.main and job.args.progress:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=job.survey.rows, initial=initial, desc="predict", unit="row", unit_scale=True,
-                            file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-    def within(self, rows: int):
-        """The scoring loop's callback for a chunk of `rows` rows (sequences done, sequences)."""
-        def update(done: int, total: int) -> None:
-            self.own = rows * done / max(total, 1)
-            self._show()
-        return update if self.bar is not None else False
-
-    def finished(self, rows: int) -> None:
-        self.own = 0.0
-        self.base += rows
-        self._show(force=True)
-
-    def _show(self, force: bool = False) -> None:
-        if self.bar is None:
-            return
-        if self.job.world.distributed and (force or time.monotonic() - self.checked > 0.5):
-            self.checked = time.monotonic()
-            self.base = finished_chunks(self.job.folder).rows
-        self.bar.update(max(0, int(self.base + self.own) - self.bar.n))
