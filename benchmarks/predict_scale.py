@@ -6,7 +6,7 @@ chunk) and, up to --baseline-max rows, against the obvious baseline of holding e
 as large as the input: one chunk, as mlc.predict worked before it streamed). Then the cost of a kill -9 at half way
 plus `--resume` against an uninterrupted run (and whether the outputs are byte-identical), and on 2 cores 2 processes
 x 1 thread (torchrun) against 1 process x 2 threads. Usage:
-  python benchmarks/predict_scale.py [--sizes 10000,100000,1000000] [--resume-rows 100000] [--parallel-rows 100000]
+  python benchmarks/predict_scale.py [--sizes 10000,100000,1000000] [--resume-rows 20000] [--parallel-rows 20000]
 """
 
 from __future__ import annotations
@@ -82,9 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--baseline-max", type=int, default=100_000)
-    parser.add_argument("--resume-rows", type=int, default=100_000)
-    parser.add_argument("--parallel-rows", type=int, default=100_000)
-    parser.add_argument("--max-chars", type=int, default=200, help="texts of at most this many characters")
+    parser.add_argument("--resume-rows", type=int, default=20_000)
+    parser.add_argument("--parallel-rows", type=int, default=20_000)
+    parser.add_argument("--max-chars", type=int, default=100, help="texts of at most this many characters")
     parser.add_argument("--data", default=str(ROOT.parent / "shared/data/brighter/dev"))
     parser.add_argument("--no-results", action="store_true")
     opts = parser.parse_args()
@@ -100,29 +100,28 @@ def main() -> None:
         for rows in sorted({*sizes, opts.resume_rows, opts.parallel_rows}):
             inputs[rows] = work / f"in-{rows}.csv"
             write_input(inputs[rows], pool, rows, seed=rows)
-        table, streamed = [], {}
+        # The comparisons first, then the sizes in ascending order; the section is rewritten after each step, so a
+        # run stopped part of the way keeps what it measured.
+        parallel = one_against_two(bundle, inputs[opts.parallel_rows], work, env)
+        resume = kill_and_resume(bundle, inputs[opts.resume_rows], work, env)
+        table = []
         for rows in sizes:
-            streamed[rows] = run(predict(bundle, inputs[rows], work / f"s-{rows}.csv"), env)
+            streamed = run(predict(bundle, inputs[rows], work / f"s-{rows}.csv"), env)
             base = run(predict(bundle, inputs[rows], work / f"b-{rows}.csv", "--chunk-rows", str(rows)), env) \
                 if rows <= opts.baseline_max else None
-            table.append((rows, streamed[rows], base))
-            print(rows, streamed[rows], base, flush=True)
-        resume = kill_and_resume(bundle, inputs[opts.resume_rows], work, env, streamed.get(opts.resume_rows))
-        print(resume, flush=True)
-        parallel = one_against_two(bundle, inputs[opts.parallel_rows], work, env)
-        print(parallel, flush=True)
-    markdown = report(opts, cpu_description(), len(pool), table, resume, parallel)
+            table.append((rows, streamed, base))
+            markdown = report(opts, cpu_description(), len(pool), table, resume, parallel)
+            if not opts.no_results:
+                from results import update_section
+
+                update_section("predict_scale", markdown)
     print(markdown)
-    if not opts.no_results:
-        from results import update_section
-
-        update_section("predict_scale", markdown)
 
 
-def kill_and_resume(bundle: Path, source: Path, work: Path, env: dict, whole: dict | None) -> dict:
+def kill_and_resume(bundle: Path, source: Path, work: Path, env: dict) -> dict:
     rows = sum(1 for _ in source.open(encoding="utf-8")) - 1
     reference = work / "r-whole.csv"
-    whole = run(predict(bundle, source, reference), env) if whole is None or not reference.exists() else whole
+    whole = run(predict(bundle, source, reference), env)
     output = work / "r-killed.csv"
     folder = output.with_name(output.name + ".partial")
     half = (rows // 10_000 + 1) // 2
@@ -132,7 +131,7 @@ def kill_and_resume(bundle: Path, source: Path, work: Path, env: dict, whole: di
 
     killed = run(predict(bundle, source, output), env, kill_when=halfway)
     resumed = run(predict(bundle, source, output, "--resume"), env)
-    same = output.read_bytes() == reference.read_bytes() if reference.exists() else None
+    same = output.read_bytes() == reference.read_bytes()
     return {"rows": rows, "whole": whole["seconds"], "killed": killed["seconds"], "resumed": resumed["seconds"],
             "chunks_kept": half, "identical": same}
 
@@ -158,7 +157,7 @@ def report(opts, machine: str, pool: int, table, resume: dict, parallel: dict) -
     lost = resume["killed"] + resume["resumed"] - resume["whole"]
     return f"""## Prediction at scale (`benchmarks/predict_scale.py`)
 
-`python benchmarks/predict_scale.py --sizes {opts.sizes} --resume-rows {opts.resume_rows} --parallel-rows {opts.parallel_rows}`
+`python benchmarks/predict_scale.py --sizes {opts.sizes} --baseline-max {opts.baseline_max} --resume-rows {opts.resume_rows} --parallel-rows {opts.parallel_rows} --max-chars {opts.max_chars}`
 
 Machine: {machine}. Input: CSV files of short texts (at most {opts.max_chars} characters) resampled with replacement
 from BRIGHTER dev, all 28 languages ({pool:,} distinct texts), with a language column. Bundle: the demo bundle
@@ -169,7 +168,8 @@ auto: int8 on this CPU). Peak RSS: the process's maximum resident memory (`wait4
 |---|---|---|---|---|---|---|
 {chr(10).join(lines)}
 
-Peak RSS at {table[-1][0]:,} rows is **{largest / smallest:.2f}x** that at {table[0][0]:,} rows (streamed).
+Peak RSS at {table[-1][0]:,} rows is **{largest / smallest:.2f}x** that at {table[0][0]:,} rows (streamed). The
+streamed run's time includes its first pass over the input (rows and columns, checked before the model loads).
 
 **Kill and resume** ({resume['rows']:,} rows, 10,000-row chunks): killed with SIGKILL once {resume['chunks_kept']}
 chunks were written ({resume['killed']:.0f} s), then `--resume` ({resume['resumed']:.0f} s), against
