@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from .conftest import read_csv_rectangular, run_module
+from .conftest import ROOT, read_csv_rectangular, run_module
 
 TICKETS = "examples/support_tickets.csv"
 
@@ -155,3 +155,22 @@ def test_brighter_dev_per_language_labels(shared_data, brighter_bundle, tmp_path
     assert metrics["language_label_f1"]["eng"].get("disgust") is None
     assert metrics["languages"]["eng"]["summary"]["labels"] == 5
     assert metrics["languages"]["deu"]["summary"]["rows"] > 0
+
+
+def test_two_processes_under_torchrun_share_the_scoring_and_report_once(tiny_bundle):
+    """Each process scores every other chunk; both get every row's scores, process 0 alone reports: the metrics of
+    one process exactly."""
+    import os
+    import subprocess
+    import sys
+
+    options = ["--model", str(tiny_bundle), "--data", TICKETS, "--report-format", "json", "--bootstrap", "50",
+               "--chunk-rows", "100", "--threads", "1"]
+    single = run_module("mlc.evaluate", *options, env={"OMP_NUM_THREADS": "1"})
+    assert single.returncode == 0, single.stderr[-3000:]
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                          "-m", "mlc.evaluate", *options], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert json.loads(run.stdout) == json.loads(single.stdout)  # one report, the same numbers
+    assert run.stderr.count("rows are texts the bundle was trained on") == 1

@@ -129,3 +129,12 @@ def test_two_processes_under_torchrun_write_the_same_bytes(tiny_bundle, corpus, 
     assert run.stderr.count(f"wrote {ROWS} predictions") == 1  # process 0 alone reports
     # One bar, process 0's, counting the rows of both processes up to all of them, with a rate and the time left.
     assert "1.20k/1.20k" in run.stderr and "row/s" in run.stderr and run.stderr.count("predict:   0%") <= 1
+
+
+def test_parquet_refuses_a_column_whose_type_changes_between_chunks(tiny_bundle, tmp_path):
+    source = tmp_path / "mixed.jsonl"
+    rows = [{"text": "hola", "ref": 7}] * 50 + [{"text": "hello", "ref": "seven"}] * 70  # chunks of 50: at the join
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    run = run_module("mlc.predict", *_command(tiny_bundle, source, tmp_path / "o.parquet")[3:], env=ENV)
+    assert run.returncode == 2 and "different types in different rows" in run.stderr, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr and not (tmp_path / "o.parquet").exists()

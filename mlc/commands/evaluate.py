@@ -11,6 +11,7 @@ import numpy as np
 from mlc.core.atomic import check_output_path
 from mlc.evaluation.args import EvaluateArgs
 from mlc.metrics.scores import uniform_thresholds
+from mlc.model import distributed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     classifier = Classifier.load(args.model, args.device, args.precision, args.backend, args.threads)
     evaluation = evaluate(args, classifier)
+    distributed.cleanup()  # under torchrun the processes shared the scoring (no-op otherwise); process 0 reports
+    if not distributed.current().main:
+        return 0
     if args.tune_thresholds:
         before = evaluation
         evaluation, missed = tune(before, classifier, args)

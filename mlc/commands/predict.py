@@ -20,8 +20,6 @@ def check_output(args: PredictArgs) -> None:
     scored."""
     if args.output is None:
         raise ConfigError("no output given (hint: --output predictions.csv, .jsonl, .parquet, or - for stdout)")
-    if args.chunk_rows < 1:
-        raise ConfigError(f"--chunk-rows must be at least 1, got {args.chunk_rows}")
     output_format(args.output)
     streamed = args.output == "-" or args.input == "-"
     if streamed and (args.resume or distributed.current().distributed):

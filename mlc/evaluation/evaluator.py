@@ -21,6 +21,7 @@ from mlc.inference.chunks import score_in_chunks
 from mlc.inference.classifier import Classifier
 from mlc.metrics.scores import bootstrap_f1, multilabel_metrics, single_label_metrics, uniform_thresholds
 from mlc.metrics.thresholds import tune as tune_thresholds
+from mlc.model import distributed
 
 
 @dataclass
@@ -97,10 +98,11 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
     note = seen_note(seen, len(data.ids))
     if note:
         data.notes.append(note)
-        print(f"mlc: warning: {note}", file=sys.stderr)
+        if distributed.current().main:
+            print(f"mlc: warning: {note}", file=sys.stderr)
     languages = classifier.resolve_languages(data.texts, data.languages)
-    probs = score_in_chunks(classifier, data.texts, languages, batch_size=args.batch_size, long_text=args.long_text,
-                            stride=args.stride, aggregate=args.aggregate, desc="evaluate")
+    probs = score_in_chunks(classifier, data.texts, languages, chunk_rows=args.chunk_rows, batch_size=args.batch_size,
+                            long_text=args.long_text, stride=args.stride, aggregate=args.aggregate, desc="evaluate")
     thresholds = classifier.resolve_thresholds(classifier.option_thresholds(args.thresholds), languages)
     pred = classifier.decide(probs, thresholds, languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,

@@ -35,6 +35,9 @@ class InferenceArgs(Options):
     stride: int | None = option(None, "Tokens shared by consecutive windows with --long-text window (default: a "
                                     "quarter of the bundle's max_length).")
     aggregate: str = option("max", "How window scores merge per label: max or mean.", choices=AGGREGATIONS)
+    chunk_rows: int = option(10_000, "Rows scored at a time (memory holds one chunk's token ids; prediction writes "
+                                     "each chunk, so a kill loses at most the chunks in progress; under torchrun the "
+                                     "processes take turns by chunk).")
     thresholds: str = option("bundle", "Decision thresholds: bundle (tuned per label at training), a number for "
                                      "every label, or a JSON file {label: threshold} (others keep the bundle's).")
 
@@ -45,6 +48,8 @@ class InferenceArgs(Options):
                               "python -m mlc.demo builds the demo bundle and prints its folder)")
         if self.batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.chunk_rows < 1:
+            raise ConfigError(f"--chunk-rows must be at least 1, got {self.chunk_rows}")
         if self.stride is not None and self.stride < 0:
             raise ConfigError(f"--stride must be 0 or more, got {self.stride}")
         parse_thresholds_option(self.thresholds)
@@ -63,7 +68,5 @@ class PredictArgs(InputArgs, InferenceArgs):
     overwrite: bool = option(False, "Replace an existing --output file (without it an existing file is refused).")
     resume: bool = option(False, "Continue a run that was interrupted (killed, out of time): keep the chunks in "
                                  "OUTPUT.partial/ and score the rest. Needs the same input, bundle and options.")
-    chunk_rows: int = option(10_000, "Rows read, scored and written at a time (memory holds one chunk; a kill loses "
-                                     "at most the chunks in progress).")
     progress: bool = option(True, "Show a progress bar on stderr (rows done, rows per second, time left; under "
                                   "torchrun, of every process, on the first).")

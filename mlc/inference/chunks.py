@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mlc.model import distributed
 from mlc.model.scoring import Progress
 
 
@@ -63,13 +64,31 @@ def score_in_chunks(classifier, texts: Sequence[str], languages: Sequence[str] |
                     chunk_rows: int = CHUNK_ROWS, progress: bool = True, desc: str = "score", **options: Any
                     ) -> np.ndarray:
     """`classifier.predict_proba` of `texts`, `chunk_rows` at a time: the same scores, with memory for one chunk's
-    token ids and a bar in rows. `options` go to predict_proba (batch_size, long_text, stride, aggregate)."""
+    token ids and a bar in rows. `options` go to predict_proba (batch_size, long_text, stride, aggregate).
+
+    Under torchrun or accelerate (several processes), process r scores chunks r, r + N, ... and every process gets
+    every row's scores (a sum over processes of rows only one of them filled: exact). The bar, on process 0, counts
+    its own share of the rows."""
+    world = distributed.current()
+    starts = list(range(0, len(texts), chunk_rows))[world.rank::world.size]
     out = np.zeros((len(texts), len(classifier.labels)), dtype=np.float32)
-    with RowProgress(len(texts), show=progress, desc=desc) as bar:
-        for start in range(0, len(texts), chunk_rows):
+    share = sum(len(texts[start:start + chunk_rows]) for start in starts)
+    label = desc if not world.distributed else f"{desc} (process 0 of {world.size})"
+    with RowProgress(share, show=progress and world.main, desc=label) as bar:
+        for start in starts:
             part = slice(start, start + chunk_rows)
             rows = len(texts[part])
             out[part] = classifier.predict_proba(texts[part], languages=languages[part] if languages else None,
                                                  progress=bar.within(rows), **options)
             bar.finished(rows)
-    return out
+    return _shared(out) if world.distributed else out
+
+
+def _shared(scores: np.ndarray) -> np.ndarray:
+    """Every process's rows, on every process (gloo: the scores are on the CPU whatever the device)."""
+    import torch
+
+    distributed.setup(torch.device("cpu"), backend="gloo")
+    total = torch.from_numpy(scores)
+    torch.distributed.all_reduce(total)
+    return total.numpy()

@@ -90,8 +90,7 @@ class Layout:
         try:
             table = pa.table(columns)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
-            raise ConfigError(f"the input's values do not fit a Parquet column ({err}) (hint: write .jsonl or "
-                              ".csv instead)") from None
+            raise _mixed_types(err) from None
         buffer = io.BytesIO()
         pq.write_table(table, buffer)
         return buffer.getvalue()
@@ -133,10 +132,18 @@ def _join_parquet(chunks: Sequence[Path], target: str) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.unify_schemas([pq.read_schema(chunk) for chunk in chunks], promote_options="permissive")
-    with atomic_file(target, mode="wb") as handle, pq.ParquetWriter(handle, schema) as writer:
-        for chunk in chunks:
-            writer.write_table(pq.read_table(chunk).cast(schema))
+    try:
+        schema = pa.unify_schemas([pq.read_schema(chunk) for chunk in chunks], promote_options="permissive")
+        with atomic_file(target, mode="wb") as handle, pq.ParquetWriter(handle, schema) as writer:
+            for chunk in chunks:
+                writer.write_table(pq.read_table(chunk).cast(schema))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+        raise _mixed_types(err) from None
+
+
+def _mixed_types(err: Exception) -> ConfigError:
+    return ConfigError(f"a column of the input holds values of different types in different rows, which one Parquet "
+                       f"column cannot ({err}) (hint: write .jsonl or .csv instead)")
 
 
 def write_outputs(path: str, records: list[dict], columns: list[str], results: list[dict], labels: list[str]
