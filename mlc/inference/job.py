@@ -115,7 +115,8 @@ class PredictionJob:
                 for chunk in open_inputs(self.args.input, self.args, self.chunk_rows):
                     if chunk.index % self.world.size == self.world.rank and chunk.index not in done.files:
                         self._score(chunk, progress)
-            distributed.barrier()
+                distributed.barrier()  # every process is done: the bar shows every row before it closes
+                progress.finished(0)
             return self._join() if self.world.main else done
         finally:
             distributed.cleanup()
