@@ -42,9 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts = None
     if args.check_texts:
         from mlc.data.args import InputArgs
-        from mlc.inference.files import read_inputs
+        from mlc.inference.files import open_inputs
 
-        texts = [text for text in read_inputs(args.check_texts, InputArgs())[1] if text.strip()]
+        first = next(iter(open_inputs(args.check_texts, InputArgs(), chunk_rows=1000)), None)  # reads no further
+        texts = [text for text in first.texts if text.strip()] if first else []
     record = export_onnx(args.model, quantize=args.quantize == "int8", texts=texts)
     print(json.dumps(record, indent=2))
     return 0
