@@ -126,14 +126,14 @@ def test_predict_killed_at_random_points_leaves_the_output_absent_or_complete(ti
         writer.writerows([[f"{TINY_SENTENCES[i % len(TINY_SENTENCES)]} {i}"] for i in range(3000)])
     out = tmp_path / "out" / "predictions.csv"
     command = [sys.executable, "-m", "mlc.predict", "--model", str(tiny_bundle), "--input", str(source), "--output",
-               str(out), "--progress", "false", "--overwrite"]
-    for delay in random.Random(0).sample([x / 4 for x in range(4, 40)], 5):
+               str(out), "--progress", "false", "--overwrite", "--resume", "--chunk-rows", "500"]
+    for delay in random.Random(0).sample([x / 4 for x in range(4, 40)], 5):  # each run resumes the killed one
         wait_then_kill(command, delay)
         if out.exists():
             with out.open(newline="", encoding="utf-8") as handle:
                 assert len(list(csv.reader(handle))) == 3001, f"killed after {delay} s: a partial output"
     assert subprocess.run(command, cwd=ROOT, capture_output=True).returncode == 0
-    assert temporaries(out.parent) == []
+    assert temporaries(out.parent) == [] and not (out.parent / "predictions.csv.partial").exists()
 
 
 @pytest.mark.slow

