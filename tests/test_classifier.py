@@ -141,9 +141,11 @@ def test_a_bundle_scores_as_when_its_thresholds_were_tuned(tiny_model_dir, tmp_p
     texts = list(result.data["validation"]["text"])
     clf = Classifier.load(tmp_path / "b", device="cpu")
     assert clf.precision == "bf16"
-    assert np.abs(clf.predict_proba(texts, ngrams=False) - tuned_on).max() < 1e-5
+    # In bf16 a text's score depends a little on the padded length of its batch: score in the trainer's batches.
+    same_batches = {"ngrams": False, "batch_size": args.eval_batch_size}
+    assert np.abs(clf.predict_proba(texts, **same_batches) - tuned_on).max() < 1e-5
     fp32 = Classifier.load(tmp_path / "b", device="cpu", precision="fp32")
-    assert np.abs(fp32.predict_proba(texts, ngrams=False) - tuned_on).max() > 1e-4
+    assert np.abs(fp32.predict_proba(texts, **same_batches) - tuned_on).max() > 1e-4
 
 
 def test_loading_a_bundle_never_imports_training(tiny_bundle):
