@@ -78,8 +78,7 @@ def _to_stdout(args: PredictArgs, classifier, layout: Layout) -> tuple[int, int,
     rows = empty = first = 0
     for chunk in open_inputs(args.input, args, args.chunk_rows):
         results, blank = predict_texts(classifier, chunk.texts, chunk.languages, thresholds,
-                                       batch_size=args.batch_size, long_text=args.long_text, stride=args.stride,
-                                       aggregate=args.aggregate, progress=args.progress)
+                                       **args.scoring_options(), progress=args.progress)
         first = first or (chunk.start + blank[0] + 1 if blank else 0)
         sys.stdout.write(layout.render(chunk.records, results).decode("utf-8"))
         sys.stdout.flush()

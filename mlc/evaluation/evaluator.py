@@ -101,8 +101,8 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
         if distributed.current().main:
             print(f"mlc: warning: {note}", file=sys.stderr)
     languages = classifier.resolve_languages(data.texts, data.languages)
-    probs = score_in_chunks(classifier, data.texts, languages, chunk_rows=args.chunk_rows, batch_size=args.batch_size,
-                            long_text=args.long_text, stride=args.stride, aggregate=args.aggregate, desc="evaluate")
+    probs = score_in_chunks(classifier, data.texts, languages, chunk_rows=args.chunk_rows, desc="evaluate",
+                            **args.scoring_options())
     thresholds = classifier.resolve_thresholds(classifier.option_thresholds(args.thresholds), languages)
     pred = classifier.decide(probs, thresholds, languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,

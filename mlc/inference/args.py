@@ -41,6 +41,11 @@ class InferenceArgs(Options):
     thresholds: str = option("bundle", "Decision thresholds: bundle (tuned per label at training), a number for "
                                      "every label, or a JSON file {label: threshold} (others keep the bundle's).")
 
+    def scoring_options(self) -> dict:
+        """The options of `Classifier.predict_proba` that these flags set."""
+        return {"batch_size": self.batch_size, "long_text": self.long_text, "stride": self.stride,
+                "aggregate": self.aggregate}
+
     def validate_inference(self) -> None:
         """Options that can be checked before the model is loaded."""
         if not self.model:

@@ -130,4 +130,4 @@ def predict_texts(classifier, texts: list[str], languages: list[str | None], thr
                                    languages=[languages[i] for i in keep] if any(languages) else None, **options)
         for i, result in zip(keep, found):
             results[i] = result
-    return results, sorted(set(range(len(texts))) - set(keep))
+    return results, [i for i, text in enumerate(texts) if not text.strip()]

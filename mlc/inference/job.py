@@ -153,8 +153,7 @@ class PredictionJob:
     def _score(self, chunk: InputChunk, progress: RowProgress) -> None:
         args = self.args
         results, empty = predict_texts(self.classifier, chunk.texts, chunk.languages, self.thresholds,
-                                       batch_size=args.batch_size, long_text=args.long_text, stride=args.stride,
-                                       aggregate=args.aggregate, progress=progress.within(len(chunk.texts)))
+                                       **args.scoring_options(), progress=progress.within(len(chunk.texts)))
         first = chunk.start + empty[0] + 1 if empty else 0
         name = f"chunk-{chunk.index:08d}-{len(chunk.texts)}-{len(empty)}-{first}.{self.layout.fmt}"
         with atomic_file(self.folder / name, mode="wb") as handle:
