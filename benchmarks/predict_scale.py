@@ -151,7 +151,8 @@ def one_against_two(bundle: Path, source: Path, work: Path, env: dict) -> dict:
             "identical": same}
 
 
-def report(opts, machine: str, pool: int, table, resume: dict, parallel: dict) -> str:
+def size_rows(table) -> list[str]:
+    """Markdown rows of (rows, streamed run, baseline run or None): seconds, rows/s, peak RSS and the RSS ratio."""
     lines = []
     for rows, streamed, base in table:
         cells = f"| {rows:,} | {streamed['seconds']:.0f} | {rows / streamed['seconds']:.0f} | " \
@@ -159,6 +160,11 @@ def report(opts, machine: str, pool: int, table, resume: dict, parallel: dict) -
         cells += f"{base['seconds']:.0f} | {base['rss_mb']:.0f} | {base['rss_mb'] / streamed['rss_mb']:.2f}x |" \
             if base else "not run | | |"
         lines.append(cells)
+    return lines
+
+
+def report(opts, machine: str, pool: int, table, resume: dict, parallel: dict) -> str:
+    lines = size_rows(table)
     smallest, largest = table[0][1]["rss_mb"], table[-1][1]["rss_mb"]
     lost = resume["killed"] + resume["resumed"] - resume["whole"]
     return f"""## Prediction at scale (`benchmarks/predict_scale.py`)

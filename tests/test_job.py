@@ -1,5 +1,6 @@
 """Prediction as a job over chunks (mlc.inference.job, mlc.inference.writers): a run killed at random points and
-resumed writes the same bytes as an uninterrupted one; two processes under torchrun write them too; Parquet output."""
+resumed writes the same bytes as an uninterrupted one; two processes under torchrun or accelerate launch write them
+too; Parquet output."""
 
 from __future__ import annotations
 
@@ -115,18 +116,26 @@ def test_parquet_output_holds_the_csv_values(tiny_bundle, corpus, tmp_path):
                 assert value == "" or abs(parquet_row[name] - float(value)) < 1e-6
 
 
-def test_two_processes_under_torchrun_write_the_same_bytes(tiny_bundle, corpus, tmp_path):
+LAUNCHERS = {
+    "torchrun": ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"],
+    # accelerate's multi-process launcher (the one --multi_gpu picks; it starts torchrun's processes, gloo on CPUs)
+    "accelerate": ["-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+                   "--mixed_precision", "no", "--dynamo_backend", "no"],
+}
+
+
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_two_processes_write_the_same_bytes(tiny_bundle, corpus, tmp_path, launcher):
     """Each process scores every other chunk on one CPU thread; process 0 joins them in input order."""
     single = tmp_path / "single.csv"
     _predict(tiny_bundle, corpus, single)
     output = tmp_path / "two.csv"
     run = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "mlc.predict",
-         *_command(tiny_bundle, corpus, output)[3:], "--progress", "true"], cwd=ROOT, capture_output=True, text=True,
-        timeout=600, env={**os.environ, **ENV})
+        [sys.executable, *LAUNCHERS[launcher], "-m", "mlc.predict", *_command(tiny_bundle, corpus, output)[3:],
+         "--progress", "true"], cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, **ENV})
     assert run.returncode == 0, run.stderr[-3000:]
     assert output.read_bytes() == single.read_bytes()
-    assert run.stderr.count(f"wrote {ROWS} predictions") == 1  # process 0 alone reports
+    assert run.stderr.count(f"wrote {ROWS} predictions to {output} (2 processes)") == 1  # process 0 alone reports
     # One bar, process 0's, counting the rows of both processes up to all of them, with a rate and the time left.
     assert "1.20k/1.20k" in run.stderr and "row/s" in run.stderr and run.stderr.count("predict:   0%") <= 1
 

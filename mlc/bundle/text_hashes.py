@@ -22,15 +22,19 @@ def save_text_hashes(folder: Path, train: Iterable[str], tuning: Iterable[str]) 
     np.savez(folder / HASHES_FILE, train=np.unique(text_hashes(train)), tuning=np.unique(text_hashes(tuning)))
 
 
-def seen_in_bundle(folder: Path, texts: list[str]) -> dict[str, int] | None:
+def seen_in_bundle(folder: Path, texts: Iterable[str]) -> dict[str, int] | None:
     """How many of `texts` the bundle was trained on (`train`) and had its thresholds tuned on (`tuning`); None
     for a bundle written before hashes were kept."""
+    return seen_hashes(folder, text_hashes(texts))
+
+
+def seen_hashes(folder: Path, digests: np.ndarray) -> dict[str, int] | None:
+    """`seen_in_bundle` of texts given by their `text_hashes`."""
     path = Path(folder) / HASHES_FILE
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as stored:
         groups = {name: stored[name] for name in ("train", "tuning")}
-    digests = text_hashes(texts)
     return {name: int(np.isin(digests, known).sum()) for name, known in groups.items()}
 
 

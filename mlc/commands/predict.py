@@ -68,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mlc: the input held an earlier prediction; its fields were replaced: {', '.join(layout.replaced)}",
               file=sys.stderr)
     if args.output != "-":
-        print(f"mlc: wrote {rows} predictions to {args.output}", file=sys.stderr)
+        world = distributed.current()
+        shared = f" ({world.size} processes)" if world.distributed else ""
+        print(f"mlc: wrote {rows} predictions to {args.output}{shared}", file=sys.stderr)
     return 0
 
 

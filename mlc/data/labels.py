@@ -58,12 +58,45 @@ class Layout:
     notes: list[str] = field(default_factory=list)  # what the reader decided that the user should hear about
 
 
-def _column_kinds(table: Table, name: str) -> dict[Any, int]:
-    counts: dict[Any, int] = {}
-    for row in table.rows:
-        kind = cell_value(row.get(name))
-        counts[kind] = counts.get(kind, 0) + 1
-    return counts
+@dataclass
+class ColumnSurvey:
+    """What finding a file's text and label columns needs from its rows, gathered chunk by chunk (`add`) so that a
+    file is never held whole: per column, how many cells of each kind (`cell_value`) it has and, for headerless
+    files, whether every value looks like a list of ids and the total length of its values."""
+
+    path: str
+    columns: list[str] = field(default_factory=list)
+    has_header: bool = True
+    rows: int = 0
+    first_row: dict[str, Any] | None = None
+    kinds: dict[str, dict[Any, int]] = field(default_factory=dict)
+    listlike: dict[str, bool] = field(default_factory=dict)
+    lengths: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, table: Table) -> ColumnSurvey:
+        survey = cls(table.path, has_header=table.has_header)
+        survey.add(table.rows, table.columns)
+        return survey
+
+    def add(self, rows: list[dict[str, Any]], columns: list[str]) -> None:
+        """Count `rows`; `columns` are the file's columns so far (a JSON-lines key may first appear late: the
+        rows before it count as missing cells)."""
+        for name in columns:
+            if name not in self.kinds:
+                self.kinds[name] = {MISSING: self.rows} if self.rows else {}
+                self.listlike[name], self.lengths[name] = self.rows == 0, 0
+        self.columns = list(columns)
+        if self.first_row is None and rows:
+            self.first_row = rows[0]
+        for name, counts in self.kinds.items():
+            for row in rows:
+                kind = cell_value(row.get(name))
+                counts[kind] = counts.get(kind, 0) + 1
+            if not self.has_header:
+                self.listlike[name] = self.listlike[name] and all(_looks_like_list(row.get(name)) for row in rows)
+                self.lengths[name] += sum(len(str(row.get(name) or "")) for row in rows)
+        self.rows += len(rows)
 
 
 def _is_label_column(kinds: dict[Any, int], rows: int) -> bool:
@@ -74,61 +107,56 @@ def _is_label_column(kinds: dict[Any, int], rows: int) -> bool:
     return kinds.get(INVALID, 0) <= max(1, rows // 100) and rows > kinds.get(INVALID, 0)
 
 
-def detect_layout(table: Table, reserved: set[str], label_columns: list[str] | None,
+def detect_layout(survey: ColumnSurvey, reserved: set[str], label_columns: list[str] | None,
                   label_column: str | None, label_names_known: bool = False) -> Layout:
     """Decide where the labels are. Explicit options win; otherwise a column with a list-like name, then columns
     of 0/1 values, then (headerless files) a column whose values are all integer lists. A list-named column that
     holds only 0 and 1 without label names is one binary label named after the column."""
-    present = set(table.columns)
+    present = set(survey.columns)
     if label_columns:
         missing = [c for c in label_columns if c not in present]
         if missing and len(missing) == len(label_columns):
-            raise ColumnError("none of the label columns is in the file", path=table.path, column=missing[0],
-                              hint=describe_columns(table))
+            raise ColumnError("none of the label columns is in the file", path=survey.path, column=missing[0],
+                              hint=describe_columns(survey))
         return Layout("columns", [c for c in label_columns if c in present])
     if label_column:
         if label_column not in present:
-            raise ColumnError("label column not found", path=table.path, column=label_column,
-                              hint=describe_columns(table))
-        return _list_or_binary(table, label_column, label_names_known)
-    candidates = [c for c in table.columns if c not in reserved]
+            raise ColumnError("label column not found", path=survey.path, column=label_column,
+                              hint=describe_columns(survey))
+        return _list_or_binary(survey, label_column, label_names_known)
+    candidates = [c for c in survey.columns if c not in reserved]
     for name in candidates:
         if name.strip().lower() in LIST_COLUMN_NAMES:
-            return _list_or_binary(table, name, label_names_known)
-    binary, empty = [], []
-    for name in candidates:
-        kinds = _column_kinds(table, name)
-        if _is_label_column(kinds, len(table.rows)):
-            binary.append(name)
-        elif set(kinds) <= {MISSING}:
-            empty.append(name)
+            return _list_or_binary(survey, name, label_names_known)
+    binary = [name for name in candidates if _is_label_column(survey.kinds[name], survey.rows)]
+    empty = [name for name in candidates if set(survey.kinds[name]) <= {MISSING}]
     if binary:
         notes = [f"{len(empty)} empty column(s) not read as labels: {list_examples(empty)}"] if empty else []
         return Layout("columns", binary, notes)
-    if not table.has_header:
+    if not survey.has_header:
         for name in candidates:
-            if all(_looks_like_list(row.get(name)) for row in table.rows):
+            if survey.listlike[name]:
                 return Layout("list", [name])
-    raise ColumnError("no label column found", path=table.path,
-                      hint=f"{describe_columns(table)}; name 0/1 label columns with label_columns "
+    raise ColumnError("no label column found", path=survey.path,
+                      hint=f"{describe_columns(survey)}; name 0/1 label columns with label_columns "
                            "(--label-columns a,b,c) or a list column with label_column (--label-column labels)")
 
 
-def _list_or_binary(table: Table, name: str, label_names_known: bool) -> Layout:
+def _list_or_binary(survey: ColumnSurvey, name: str, label_names_known: bool) -> Layout:
     if not label_names_known:
-        kinds = _column_kinds(table, name)
+        kinds = survey.kinds[name]
         if ONE in kinds and set(kinds) <= {ONE, ZERO, MISSING, MINUS_ONE}:
             return Layout("columns", [name], [f"column {name!r} holds only 0 and 1: read as one binary label "
                                               f"{name!r} (give label_names, --label-names, to read ids instead)"])
     return Layout("list", [name])
 
 
-def describe_columns(table: Table) -> str:
-    """The columns of a table for a hint: the header's names, or (no header line) the first row's values."""
-    if table.has_header:
-        return f"the file has columns {list_examples(table.columns, 12)}"
-    first = [str(table.rows[0].get(c, ""))[:20] for c in table.columns] if table.rows else []
-    return (f"no header line was recognised (the first line has {len(table.columns)} fields: {list_examples(first, 6)}); "
+def describe_columns(file: Table | ColumnSurvey) -> str:
+    """The columns of a file for a hint: the header's names, or (no header line) the first row's values."""
+    if file.has_header:
+        return f"the file has columns {list_examples(file.columns, 12)}"
+    first = [str(file.first_row.get(c, ""))[:20] for c in file.columns] if file.first_row else []
+    return (f"no header line was recognised (the first line has {len(file.columns)} fields: {list_examples(first, 6)}); "
             "pass header=True (--header true) if it names the columns, or name them with columns= (--columns a,b,c)")
 
 
@@ -139,17 +167,18 @@ def list_examples(items: list, limit: int = 5) -> str:
 
 @dataclass
 class LabelCells:
-    """Label cells that are not 0/1, gathered over a whole table so that the error can say how many there are."""
+    """Label cells that are not 0/1, gathered over a whole file so that the error can say how many there are."""
 
-    table: Table
+    path: str
     missing: str = "error"
     minus_one: str = "error"
-    drop: set[int] = field(default_factory=set)  # rows dropped for missing cells (missing="drop")
+    drop: set[int | str] = field(default_factory=set)  # locations of rows dropped for missing cells (missing="drop")
     zeroed: int = 0  # missing cells read as 0 (missing="zero")
-    _bad: dict[str, list[tuple[int, str, Any]]] = field(default_factory=dict)
+    _bad: dict[str, list[tuple[int | str, str, Any]]] = field(default_factory=dict)
 
-    def read(self, value: Any, index: int, column: str) -> int:
-        """1 or 0 for one 0/1 cell; other cells are recorded (or counted, as the policies say) and read as 0."""
+    def read(self, value: Any, where: int | str, column: str) -> int:
+        """1 or 0 for one 0/1 cell at `where` (a line or row); other cells are recorded (or counted, as the
+        policies say) and read as 0."""
         kind = cell_value(value)
         if kind == MINUS_ONE:
             if self.minus_one == "zero":
@@ -157,13 +186,13 @@ class LabelCells:
             kind = MISSING if self.minus_one == "missing" else MINUS_ONE
         if kind == MISSING and self.missing != "error":
             if self.missing == "drop":
-                self.drop.add(index)
+                self.drop.add(where)
             else:
                 self.zeroed += 1
             return 0
         if kind in (ONE, ZERO):
             return int(kind)
-        self._bad.setdefault(kind, []).append((index, column, value))
+        self._bad.setdefault(kind, []).append((where, column, value))
         return 0
 
     def check(self) -> None:
@@ -172,8 +201,8 @@ class LabelCells:
             cells = self._bad.get(kind)
             if not cells:
                 continue
-            index, column, value = cells[0]
-            where = {"path": self.table.path, "line": self.table.locations[index], "column": column}
+            line, column, value = cells[0]
+            where = {"path": self.path, "line": line, "column": column}
             count = f"{len(cells)} such cell{'s' if len(cells) > 1 else ''} in this file"
             if kind == INVALID:
                 raise LabelValueError(f"label value {value!r} is not 0/1 ({count})", **where,
@@ -249,30 +278,30 @@ def split_label_list(value: Any, delimiter: str | None) -> list[str | int] | dic
     return out
 
 
-def resolve_items(items: list[str | int], label_names: list[str] | None, id_base: int, table: Table, index: int,
-                  column: str) -> list[str]:
+def resolve_items(items: list[str | int], label_names: list[str] | None, id_base: int, path: str,
+                  where: int | str, column: str) -> list[str]:
     """Map ids to names (with `label_names`) and check names against `label_names` when it is given."""
     names = []
     for item in items:
         if isinstance(item, int):
             if label_names is None:
                 raise LabelValueError(
-                    f"integer label id {item} but no label names are known", path=table.path,
-                    line=table.locations[index], column=column,
+                    f"integer label id {item} but no label names are known", path=path, line=where,
+                    column=column,
                     hint="pass label_names (a file with one name per line, or a list; --label-names FILE) or put "
                          "a labels.txt beside the data",
                 )
             position = item - id_base
             if not 0 <= position < len(label_names):
                 raise LabelValueError(
-                    f"label id {item} is outside {id_base}..{len(label_names) - 1 + id_base}", path=table.path,
-                    line=table.locations[index], column=column,
+                    f"label id {item} is outside {id_base}..{len(label_names) - 1 + id_base}", path=path, line=where,
+                    column=column,
                     hint=f"there are {len(label_names)} label names; set label_id_base=1 if ids start at 1",
                 )
             names.append(label_names[position])
         else:
             if label_names is not None and item not in label_names:
-                raise LabelValueError(f"unknown label {item!r}", path=table.path, line=table.locations[index],
-                                      column=column, hint=f"known labels: {list_examples(label_names, 12)}")
+                raise LabelValueError(f"unknown label {item!r}", path=path, line=where, column=column,
+                                      hint=f"known labels: {list_examples(label_names, 12)}")
             names.append(item)
     return list(dict.fromkeys(names))

@@ -22,8 +22,8 @@ from mlc.core.errors import (
 from mlc.core.text import normalize_text
 from mlc.data.args import DataArgs
 from mlc.data.labels import (
+    ColumnSurvey,
     LabelCells,
-    Layout,
     describe_columns,
     detect_layout,
     list_examples,
@@ -161,7 +161,9 @@ def discover(path: str | Path) -> tuple[dict[str, list[Source]], Path | None]:
     return {"train": _group(files)}, None
 
 
-def _label_names(args: DataArgs, roots: list[Path]) -> list[str] | None:
+def find_label_names(args: DataArgs, roots: list[Path]) -> list[str] | None:
+    """The label names of integer ids: `args.label_names` (names, or a file of them), else a labels.txt (or
+    label_names.txt, ...) in one of the data's `roots`, else None."""
     spec = args.label_names
     if isinstance(spec, (list, tuple)):  # the Python API may pass the names themselves
         spec = ",".join(map(str, spec))
@@ -188,27 +190,22 @@ def _label_names(args: DataArgs, roots: list[Path]) -> list[str] | None:
     return names
 
 
-def pick_column(table: Table, explicit: str | None, candidates: tuple[str, ...], what: str, option: str,
-          required: bool) -> str | None:
+def pick_column(file: Table | ColumnSurvey, explicit: str | None, candidates: tuple[str, ...], what: str,
+                option: str, required: bool) -> str | None:
+    """The column named `explicit`, else the first of `candidates` (any case) in the file, else None (or an error
+    when `required`)."""
     if explicit:
-        if explicit not in table.columns:
-            raise ColumnError(f"{what} column not found", path=table.path, column=explicit,
-                              hint=describe_columns(table))
+        if explicit not in file.columns:
+            raise ColumnError(f"{what} column not found", path=file.path, column=explicit,
+                              hint=describe_columns(file))
         return explicit
-    lowered = {c.strip().lower(): c for c in table.columns}
+    lowered = {c.strip().lower(): c for c in file.columns}
     for name in candidates:
         if name in lowered:
             return lowered[name]
     if required:
-        raise ColumnError(f"no {what} column", path=table.path, hint=f"{describe_columns(table)}; name it with {option}")
+        raise ColumnError(f"no {what} column", path=file.path, hint=f"{describe_columns(file)}; name it with {option}")
     return None
-
-
-def _headerless_text_column(table: Table) -> str:
-    def mean_len(col: str) -> float:
-        return sum(len(str(r.get(col) or "")) for r in table.rows) / max(1, len(table.rows))
-
-    return max(table.columns, key=mean_len)
 
 
 @dataclass
@@ -222,7 +219,7 @@ class _Example:
 
 
 @dataclass
-class _Reading:
+class Reading:
     """What reading the tables gathers besides examples: counts for the summary, notes (warnings), the labels each
     language was annotated with, the languages of list-layout rows (annotated with every label), and the keys of
     {label: 0/1} cells in order of appearance, and the columns of the tables in order of appearance."""
@@ -235,72 +232,98 @@ class _Reading:
     column_order: dict[str, None] = field(default_factory=dict)
 
 
-def _read_examples(table: Table, source: Source, args: DataArgs, label_names: list[str] | None,
-                   reading: _Reading) -> list[_Example]:
-    if table.has_header or args.text_column:
-        text_col = pick_column(table, args.text_column, TEXT_COLUMNS, "text", "text_column (--text-column)", True)
-    else:
-        text_col = _headerless_text_column(table)
-    id_col = pick_column(table, args.id_column, ID_COLUMNS, "id", "id_column", False)
-    lang_col = pick_column(table, args.language_column, LANGUAGE_COLUMNS, "language", "language_column", False)
-    layout: Layout = detect_layout(table, {c for c in (text_col, id_col, lang_col) if c}, args.label_columns,
-                                   args.label_column, label_names is not None)
-    reading.notes += [f"{table.path}: {note}" for note in layout.notes]
-    if layout.kind == "list" and not table.has_header and id_col is None:
-        leftovers = [c for c in table.columns if c not in (text_col, layout.columns[0])]
-        id_col = leftovers[0] if len(leftovers) == 1 else None
-    cells = LabelCells(table, args.missing_labels, args.minus_one)
-    examples: list[_Example] = []
-    for i, row in enumerate(table.rows):
-        where = table.locations[i]
-        raw = row.get(text_col)
+class RowReader:
+    """One file's rows into examples, a chunk at a time, once a first pass surveyed its columns: it picks the text,
+    id and language columns and the label layout, and gathers the label cells that are not 0/1 over the whole file
+    (`finish` raises for them, naming the first and counting them all)."""
+
+    def __init__(self, survey: ColumnSurvey, source: Source, args: DataArgs, label_names: list[str] | None,
+                 reading: Reading) -> None:
+        self.source, self.args, self.label_names, self.reading = source, args, label_names, reading
+        if survey.has_header or args.text_column:
+            self.text = pick_column(survey, args.text_column, TEXT_COLUMNS, "text", "text_column (--text-column)",
+                                    True)
+        else:  # a headerless file: the column of the longest values
+            self.text = max(survey.columns, key=survey.lengths.__getitem__)
+        self.id = pick_column(survey, args.id_column, ID_COLUMNS, "id", "id_column", False)
+        self.language = pick_column(survey, args.language_column, LANGUAGE_COLUMNS, "language", "language_column",
+                                    False)
+        self.layout = detect_layout(survey, {c for c in (self.text, self.id, self.language) if c},
+                                    args.label_columns, args.label_column, label_names is not None)
+        reading.notes += [f"{survey.path}: {note}" for note in self.layout.notes]
+        if self.layout.kind == "list" and not survey.has_header and self.id is None:
+            leftovers = [c for c in survey.columns if c not in (self.text, self.layout.columns[0])]
+            self.id = leftovers[0] if len(leftovers) == 1 else None
+        self.cells = LabelCells(survey.path, args.missing_labels, args.minus_one)
+        self.count = 0  # rows read so far: a generated id numbers rows whose location is not a line
+
+    def read(self, rows: list[dict[str, Any]], locations: list[int | str]) -> list[_Example]:
+        examples = []
+        for row, where in zip(rows, locations):
+            self.count += 1
+            example = self._example(row, where)
+            if example is not None and where not in self.cells.drop:  # missing_labels="drop"
+                examples.append(example)
+        return examples
+
+    def _example(self, row: dict[str, Any], where: int | str) -> _Example | None:
+        args, path = self.args, self.cells.path
+        raw = row.get(self.text)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if args.empty_text == "drop":
-                reading.counters["dropped_empty_text"] += 1
-                continue
-            raise EmptyTextError("empty or missing text", path=table.path, line=where, column=text_col,
+                self.reading.counters["dropped_empty_text"] += 1
+                return None
+            raise EmptyTextError("empty or missing text", path=path, line=where, column=self.text,
                                  hint="fix the row, or pass empty_text='drop' (--empty-text drop) to drop such rows")
         raw = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
-        language = args.language or (str(row.get(lang_col) or "").strip() if lang_col else "") \
-            or source.language or UNDETERMINED
-        ident = str(row[id_col]).strip() if id_col and row.get(id_col) not in (None, "") else \
-            f"{data_stem(source.path)}-{where if isinstance(where, int) else i + 1}"
-        if layout.kind == "columns":
-            names = [c for c in layout.columns if cells.read(row.get(c), i, c)]
-            reading.language_labels[language].update(layout.columns)
+        language = args.language or (str(row.get(self.language) or "").strip() if self.language else "") \
+            or self.source.language or UNDETERMINED
+        ident = str(row[self.id]).strip() if self.id and row.get(self.id) not in (None, "") else \
+            f"{data_stem(self.source.path)}-{where if isinstance(where, int) else self.count}"
+        if self.layout.kind == "columns":
+            names = [c for c in self.layout.columns if self.cells.read(row.get(c), where, c)]
+            self.reading.language_labels[language].update(self.layout.columns)
         else:
-            names = _list_labels(row.get(layout.columns[0]), i, layout.columns[0], args, label_names, cells,
-                                 language, reading)
-        if i not in cells.drop:  # missing_labels="drop"
-            examples.append(_Example(ident, normalize_text(raw), raw, language, names, (table.path, where)))
-    cells.check()
-    reading.counters["dropped_missing_labels"] += len(cells.drop)
-    reading.counters["missing_labels_read_as_zero"] += cells.zeroed
-    reading.counters["skipped_bad_lines"] += len(table.skipped_lines)
+            names = _list_labels(row.get(self.layout.columns[0]), where, self.layout.columns[0], args,
+                                 self.label_names, self.cells, language, self.reading)
+        return _Example(ident, normalize_text(raw), raw, language, names, (path, where))
+
+    def finish(self, skipped_lines: int) -> None:
+        """Raise for the file's bad label cells; count what was dropped, zeroed or skipped."""
+        self.cells.check()
+        self.reading.counters["dropped_missing_labels"] += len(self.cells.drop)
+        self.reading.counters["missing_labels_read_as_zero"] += self.cells.zeroed
+        self.reading.counters["skipped_bad_lines"] += skipped_lines
+
+
+def _read_examples(table: Table, source: Source, args: DataArgs, label_names: list[str] | None,
+                   reading: Reading) -> list[_Example]:
+    reader = RowReader(ColumnSurvey.of(table), source, args, label_names, reading)
+    examples = reader.read(table.rows, table.locations)
+    reader.finish(len(table.skipped_lines))
     return examples
 
 
-def _list_labels(value: Any, index: int, column: str, args: DataArgs, label_names: list[str] | None,
-                 cells: LabelCells, language: str, reading: _Reading) -> list[str]:
+def _list_labels(value: Any, where: int | str, column: str, args: DataArgs, label_names: list[str] | None,
+                 cells: LabelCells, language: str, reading: Reading) -> list[str]:
     """The labels of one list-layout cell: names, ids, or a {label: 0/1} object (whose keys are the labels that
     row's language was annotated with)."""
-    table = cells.table
     try:
         items = split_label_list(value, args.label_delimiter)
     except (ValueError, TypeError) as err:
-        raise LabelValueError(f"cannot read the label list {value!r} ({err})", path=table.path,
-                              line=table.locations[index], column=column,
+        raise LabelValueError(f"cannot read the label list {value!r} ({err})", path=cells.path, line=where,
+                              column=column,
                               hint="write a JSON list or object, names joined by | ; or , or integer ids") from None
     if items is None:  # NA: a missing cell
-        cells.read(None, index, column)
+        cells.read(None, where, column)
         return []
     if isinstance(items, dict):
-        keys = resolve_items(list(items), label_names, args.label_id_base, table, index, column)
+        keys = resolve_items(list(items), label_names, args.label_id_base, cells.path, where, column)
         reading.language_labels[language].update(keys)
         reading.dict_keys.update(dict.fromkeys(keys))
-        return [key for key in keys if cells.read(items[key], index, f"{column}.{key}")]
+        return [key for key in keys if cells.read(items[key], where, f"{column}.{key}")]
     reading.list_languages.add(language)
-    return resolve_items(items, label_names, args.label_id_base, table, index, column)
+    return resolve_items(items, label_names, args.label_id_base, cells.path, where, column)
 
 
 def _stratified_split(examples: list[_Example], labels: list[str], size: float, seed: int
@@ -325,8 +348,11 @@ def _stratified_split(examples: list[_Example], labels: list[str], size: float, 
     return [examples[i] for i in sorted(train_idx)], [examples[i] for i in sorted(val_idx)]
 
 
-def _check_ids(split: str, examples: list[_Example]) -> None:
-    seen: dict[str, tuple[str, int | str]] = {}
+def check_ids(split: str, examples: list[_Example], seen: dict[str, tuple[str, int | str]] | None = None
+              ) -> dict[str, tuple[str, int | str]]:
+    """Raise for an id that `split` repeats; `seen` holds the ids of the split's earlier chunks, and the ids so far
+    are returned (where each was first seen)."""
+    seen = {} if seen is None else seen
     for e in examples:
         if e.id in seen:
             first_path, first_where = seen[e.id]
@@ -337,6 +363,7 @@ def _check_ids(split: str, examples: list[_Example]) -> None:
                 hint="ids must be unique; drop the id column (id_column) to generate ids",
             )
         seen[e.id] = e.location
+    return seen
 
 
 def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> MultiLabelData:
@@ -346,14 +373,13 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
     `load_data(DataArgs(...))`. Options are the fields of `DataArgs`. Raises a `DataError` subclass naming the
     file, line and column of bad input.
     """
-    args = _checked_args(data, options)
+    args = checked_args(data, options)
     tables, roots = _read_tables(args)
-    label_names = _label_names(args, roots)
-    reading = _Reading()
+    label_names = find_label_names(args, roots)
+    reading = Reading()
     examples = _read_splits(tables, args, label_names, reading)
-    labels = _label_list(examples, label_names, reading, args.data)
-    for language in reading.list_languages:
-        reading.language_labels[language] = set(labels)
+    labels = label_list({n for rows in examples.values() for e in rows for n in e.names}, label_names, reading,
+                        args.data)
     info: dict[str, Any] = {"args": asdict(args), "sources": {s: [t.path for t, _ in tables[s]] for s in tables},
                             "validation_source": "given" if "validation" in examples else None}
     _split_off(examples, labels, args, info)
@@ -361,11 +387,13 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
     for message in found_warnings:
         warnings.warn(message, DataWarning, stacklevel=2)
     info.update({k: v for k, v in reading.counters.items() if v})
-    ordered = {lang: [x for x in labels if x in names] for lang, names in sorted(reading.language_labels.items())}
-    return MultiLabelData(_to_dataset_dict(examples, labels), labels, ordered, info, found_warnings)
+    return MultiLabelData(_to_dataset_dict(examples, labels), labels, annotated_labels(reading, labels), info,
+                          found_warnings)
 
 
-def _checked_args(data: str | Path | DataArgs | None, options: dict[str, Any]) -> DataArgs:
+def checked_args(data: str | Path | DataArgs | None, options: dict[str, Any] | None = None) -> DataArgs:
+    """`data` and `options` as one checked `DataArgs` (a copy; comma-separated lists split)."""
+    options = options or {}
     args = replace(data, **options) if isinstance(data, DataArgs) else \
         DataArgs(data=str(data) if data is not None else None, **options)
     if not args.data:
@@ -380,8 +408,10 @@ def _checked_args(data: str | Path | DataArgs | None, options: dict[str, Any]) -
     return args
 
 
-def _read_tables(args: DataArgs) -> tuple[dict[str, list[tuple[Table, Source]]], list[Path]]:
-    """Every file of every split, read as a table ({split: [(table, source)]}), and the data's root folders."""
+def split_files(args: DataArgs) -> tuple[dict[str, list[tuple[Source, Table | None]]], list[Path]]:
+    """Every split's files in split order (train, validation, test, then any other), each with its table where it
+    is in memory already (a save_to_disk split) or None (a file to read), and the data's root folders (where a
+    labels.txt may be)."""
     discovered, saved = discover(args.data)
     roots = [Path(args.data).expanduser()]
     for split, extra in (("validation", args.validation), ("test", args.test)):
@@ -392,24 +422,38 @@ def _read_tables(args: DataArgs) -> tuple[dict[str, list[tuple[Table, Source]]],
                                 path=str(extra))
             discovered[split] = more["train"]
             roots.append(Path(extra).expanduser())
-    tables: dict[str, list[tuple[Table, Source]]] = defaultdict(list)
+    files: dict[str, list[tuple[Source, Table | None]]] = defaultdict(list)
     if saved is not None:
         for name, table in read_saved_dataset(saved).items():
-            tables[SPLIT_ALIASES.get(name.lower(), name)].append((table, Source(saved, None)))
+            files[SPLIT_ALIASES.get(name.lower(), name)].append((Source(saved, None), table))
     for split, sources in discovered.items():
-        for source in sources:
-            table = read_table(source.path, fmt=args.format, encoding=args.encoding, header=args.header,
-                               columns=args.columns, quoting=args.quoting, bad_lines=args.bad_lines,
-                               known_columns=_KNOWN_COLUMNS)
-            tables[split].append((table, source))
-    return tables, roots
+        files[split] += [(source, None) for source in sources]
+    return {split: files[split] for split in sorted(files, key=_split_rank)}, roots
+
+
+def _split_rank(split: str) -> int:
+    return SPLIT_ORDER.index(split) if split in SPLIT_ORDER else len(SPLIT_ORDER)
+
+
+def reader_options(args: DataArgs) -> dict[str, Any]:
+    """The options of `read_table` and `stream_table` that come from the data options."""
+    return {"fmt": args.format, "encoding": args.encoding, "header": args.header, "columns": args.columns,
+            "quoting": args.quoting, "bad_lines": args.bad_lines, "known_columns": _KNOWN_COLUMNS,
+            "delimiter": args.delimiter}
+
+
+def _read_tables(args: DataArgs) -> tuple[dict[str, list[tuple[Table, Source]]], list[Path]]:
+    """Every file of every split, read as a table ({split: [(table, source)]}), and the data's root folders."""
+    files, roots = split_files(args)
+    return {split: [(table or read_table(source.path, **reader_options(args)), source) for source, table in sources]
+            for split, sources in files.items()}, roots
 
 
 def _read_splits(tables: dict[str, list[tuple[Table, Source]]], args: DataArgs, label_names: list[str] | None,
-                 reading: _Reading) -> dict[str, list[_Example]]:
+                 reading: Reading) -> dict[str, list[_Example]]:
     """The examples of each split, in split order; `reading` collects labels per language, counts and notes."""
     examples: dict[str, list[_Example]] = {}
-    for split in sorted(tables, key=lambda s: SPLIT_ORDER.index(s) if s in SPLIT_ORDER else 99):
+    for split in tables:
         examples[split] = []
         for table, source in tables[split]:
             examples[split] += _read_examples(table, source, args, label_names, reading)
@@ -422,22 +466,29 @@ def _read_splits(tables: dict[str, list[tuple[Table, Source]]], args: DataArgs, 
         raise DataError("no training split found", path=args.data,
                         hint="name a file or folder train (or give one file)")
     for split, rows in examples.items():
-        _check_ids(split, rows)
+        check_ids(split, rows)
     return examples
 
 
-def _label_list(examples: dict[str, list[_Example]], label_names: list[str] | None, reading: _Reading,
-                path: str) -> list[str]:
-    """The labels: the given names, else the label columns in file order and then the names seen in list cells."""
+def label_list(names: set[str], label_names: list[str] | None, reading: Reading, path: str) -> list[str]:
+    """The labels: the given names, else the label columns in file order and then the other `names` seen in list
+    cells, sorted."""
     if label_names is not None:
         labels = list(label_names)
     else:
         annotated = set().union(*reading.language_labels.values()) if reading.language_labels else set()
         labels = [c for c in reading.column_order if c in annotated]
-        labels += sorted({n for rows in examples.values() for e in rows for n in e.names} - set(labels))
+        labels += sorted(names - set(labels))
     if not labels:
         raise DataError("no labels found in the data", path=path)
     return labels
+
+
+def annotated_labels(reading: Reading, labels: list[str]) -> dict[str, list[str]]:
+    """The labels each language was annotated with, in the order of `labels` (every one for list-layout rows)."""
+    everything = set(labels)
+    found = {**reading.language_labels, **{language: everything for language in reading.list_languages}}
+    return {language: [x for x in labels if x in names] for language, names in sorted(found.items())}
 
 
 def _split_off(examples: dict[str, list[_Example]], labels: list[str], args: DataArgs, info: dict[str, Any]) -> None:

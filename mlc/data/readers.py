@@ -36,6 +36,7 @@ EXTENSIONS = {
 _LONE_CR = re.compile(r"\r(?!\n)")
 COMPRESSED = ".gz"  # gzip: data.csv.gz, data.tsv.gz, data.jsonl.gz, data.json.gz
 csv.field_size_limit(1 << 28)
+CHUNK_ROWS = 10_000  # rows read (and scored, and written) at a time
 
 
 @dataclass
@@ -48,6 +49,10 @@ class Table:
     locations: list[int | str]  # int: a line number; str: e.g. "row 7"
     has_header: bool = True
     skipped_lines: list[int] = field(default_factory=list)
+
+    @property
+    def first_row(self) -> dict[str, Any] | None:
+        return self.rows[0] if self.rows else None
 
 
 def data_suffix(path: Path) -> str:
@@ -432,7 +437,7 @@ def _nul_free(path: Path, items: Iterator[tuple[Any, dict[str, Any]]]) -> Iterat
 
 def stream_table(path: str | Path, *, fmt: str | None = None, encoding: str = "utf-8", header: bool | None = None,
                  columns: list[str] | None = None, quoting: bool = True, bad_lines: str = "error",
-                 known_columns: set[str] = frozenset(), delimiter: str | None = None, chunk_rows: int = 10_000
+                 known_columns: set[str] = frozenset(), delimiter: str | None = None, chunk_rows: int = CHUNK_ROWS
                  ) -> TableStream:
     """One file (optionally gzipped) as a `TableStream` of chunks of `chunk_rows` rows, read as it is iterated
     (a .json list is read whole; CSV, TSV, JSON lines and Parquet are not). Options as in `read_table`."""

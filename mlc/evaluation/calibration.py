@@ -51,6 +51,7 @@ def _write_report(folder, classifier: Classifier, rows, probs: np.ndarray, thres
     metrics.update(model="this bundle", thresholds_source="the bundle's thresholds.json")
     target = folder / EVALUATION_DIR
     target.mkdir()
-    images = write_plots(Evaluation(metrics, probs, pred, thresholds, rows, classifier.labels), target / "plots")
+    images = write_plots(Evaluation(metrics, probs, pred, thresholds, rows, classifier.labels, rows.languages),
+                         target / "plots")
     write_json(target / "metrics.json", metrics)
     (target / "report.md").write_text(markdown_report(metrics, images), "utf-8")

@@ -4,18 +4,16 @@ overall, per language and per label, and threshold tuning."""
 from __future__ import annotations
 
 import sys
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from mlc.bundle.text_hashes import seen_in_bundle, seen_note
+from mlc.bundle.text_hashes import seen_hashes, seen_note, text_hashes
 from mlc.bundle.thresholds import threshold_payload
 from mlc.core.errors import ConfigError, DataError
-from mlc.data import load_data
-from mlc.data.aligned import LabelledRows, align
-from mlc.data.loader import DataWarning
+from mlc.data.aligned import LabelledRows
+from mlc.data.streaming import read_labelled
 from mlc.evaluation.args import EvaluateArgs
 from mlc.inference.chunks import score_in_chunks
 from mlc.inference.classifier import Classifier
@@ -32,28 +30,8 @@ class Evaluation:
     thresholds: np.ndarray  # [labels], or [rows, labels] where they vary by language
     data: LabelledRows
     labels: list[str]
+    languages: list[str]  # each row's language among the bundle's (mlc.data.languages.resolve_language)
     tuned: dict[str, Any] | None = None  # after tune(): the thresholds.json entries that save_thresholds writes
-
-
-def pick_split(available: list[str], split: str) -> str:
-    if split == "auto":
-        return next(s for s in ("test", "validation", "train") if s in available)
-    if split != "all" and split not in available:
-        raise ConfigError(f"--split {split}: the data has only {', '.join(available)} (hint: use --split auto)")
-    return split
-
-
-def load_evaluation_data(args: EvaluateArgs, labels: list[str]) -> LabelledRows:
-    """The chosen split of `args.data`, its labels mapped onto the bundle's `labels`."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)  # "never occurs in training" means nothing here
-        data = load_data(args)
-    split = pick_split(list(data.splits), args.split)
-    unknown = [label for label in data.labels if label not in labels]
-    if unknown:
-        raise DataError(f"the data has labels the bundle does not know: {', '.join(unknown)}", path=args.data,
-                        hint=f"the bundle's labels are {', '.join(labels)}; rename or drop the others")
-    return align(data, list(data.splits) if split == "all" else [split], labels, split)
 
 
 def compute_metrics(labels: list[str], problem: str, data: LabelledRows, probs: np.ndarray, pred: np.ndarray,
@@ -88,28 +66,36 @@ def compute_metrics(labels: list[str], problem: str, data: LabelledRows, probs: 
 
 
 def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evaluation:
-    """Score `args.model` on `args.data` (Python API of `python -m mlc.evaluate`, without writing files)."""
+    """Score `args.model` on `args.data` (Python API of `python -m mlc.evaluate`, without writing files). The data
+    is read in chunks and its texts are not kept (`mlc.data.streaming`): memory grows with the rows' labels and
+    scores, not with their texts."""
     args.validate_inference()
     classifier = classifier or Classifier.load(args.model, args.device, args.precision, args.backend, args.threads)
-    data = load_evaluation_data(args, classifier.labels)
+    languages: list[str] = []
+    digests: list[np.ndarray] = []
+
+    def on_texts(texts: list[str], given: list[str]) -> None:
+        languages.extend(classifier.resolve_languages(texts, given))
+        digests.append(text_hashes(texts))
+
+    data = read_labelled(args, classifier.labels, args.split, args.chunk_rows, on_texts)
     if not data.ids:
         raise DataError(f"the {data.split} split has no rows", path=args.data)
-    seen = seen_in_bundle(classifier.path, data.texts)
+    seen = seen_hashes(classifier.path, np.concatenate(digests))
     note = seen_note(seen, len(data.ids))
     if note:
         data.notes.append(note)
         if distributed.current().main:
             print(f"mlc: warning: {note}", file=sys.stderr)
-    languages = classifier.resolve_languages(data.texts, data.languages)
     probs = score_in_chunks(classifier, data.texts, languages, chunk_rows=args.chunk_rows, desc="evaluate",
-                            **args.scoring_options())
+                            progress=args.progress, **args.scoring_options())
     thresholds = classifier.resolve_thresholds(classifier.option_thresholds(args.thresholds), languages)
     pred = classifier.decide(probs, thresholds, languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,
                               args.seed)
     metrics.update(model=str(classifier.path), thresholds_source=args.thresholds, seen_in_bundle=seen,
                    precision=classifier.precision)
-    return Evaluation(metrics, probs, pred, thresholds, data, classifier.labels)
+    return Evaluation(metrics, probs, pred, thresholds, data, classifier.labels, languages)
 
 
 def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> tuple[Evaluation, list[str]]:
@@ -117,8 +103,7 @@ def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> 
     precision/recall target was out of reach."""
     if classifier.problem == "single_label":
         raise ConfigError("--tune-thresholds applies to multi-label bundles (single-label ones take the arg-max)")
-    data = evaluation.data
-    languages = classifier.resolve_languages(data.texts, data.languages)
+    data, languages = evaluation.data, evaluation.languages
     shown = uniform_thresholds(evaluation.thresholds)
     found = tune_thresholds(evaluation.probs, data.truth, data.mask, languages, args.tune_objective, args.target,
                             np.where(np.isnan(shown), classifier.thresholds, shown))
@@ -129,5 +114,5 @@ def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> 
     metrics.update(model=str(classifier.path), thresholds_source=f"tuned ({args.tune_objective}) on {data.split}",
                    seen_in_bundle=evaluation.metrics.get("seen_in_bundle"), precision=classifier.precision)
     payload = threshold_payload(classifier.labels, found.shared, found.per_language, classifier.language_labels)
-    return Evaluation(metrics, evaluation.probs, pred, tuned, data, classifier.labels, payload), \
+    return Evaluation(metrics, evaluation.probs, pred, tuned, data, classifier.labels, languages, payload), \
         [classifier.labels[j] for j in found.missed]

@@ -33,8 +33,8 @@ def write_outputs(evaluation: Evaluation, output: str | Path, plots: bool = True
             writer = csv.writer(handle)
             writer.writerow(["id", "language", "text", "true_labels", "predicted_labels",
                              *[f"p_{label}" for label in labels]])
-            for i in range(len(data.ids)):
-                writer.writerow([data.ids[i], data.languages[i], data.texts[i],
+            for i, text in enumerate(data.texts):  # streamed texts are read again from the data, in order
+                writer.writerow([data.ids[i], data.languages[i], text,
                                  "|".join(label for j, label in enumerate(labels) if data.truth[i, j]),
                                  "|".join(label for j, label in enumerate(labels) if evaluation.pred[i, j]),
                                  *[f"{p:.6f}" for p in evaluation.probs[i]]])

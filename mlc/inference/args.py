@@ -9,6 +9,7 @@ from mlc.bundle.thresholds import parse_thresholds_option
 from mlc.core.errors import ConfigError
 from mlc.core.options import Options, option
 from mlc.data.args import InputArgs
+from mlc.data.readers import CHUNK_ROWS
 from mlc.model.dtypes import PRECISIONS
 
 LONG_TEXT_MODES = ("truncate", "window")
@@ -35,9 +36,11 @@ class InferenceArgs(Options):
     stride: int | None = option(None, "Tokens shared by consecutive windows with --long-text window (default: a "
                                     "quarter of the bundle's max_length).")
     aggregate: str = option("max", "How window scores merge per label: max or mean.", choices=AGGREGATIONS)
-    chunk_rows: int = option(10_000, "Rows scored at a time (memory holds one chunk's token ids; prediction writes "
-                                     "each chunk, so a kill loses at most the chunks in progress; under torchrun the "
-                                     "processes take turns by chunk).")
+    chunk_rows: int = option(CHUNK_ROWS, "Rows read and scored at a time (memory holds one chunk's texts and token "
+                                         "ids; prediction writes each chunk, so a kill loses at most the chunks in "
+                                         "progress; under torchrun the processes take turns by chunk).")
+    progress: bool = option(True, "Show a progress bar on stderr (rows done, rows per second, time left; under "
+                                  "torchrun, on the first process).")
     thresholds: str = option("bundle", "Decision thresholds: bundle (tuned per label at training), a number for "
                                      "every label, or a JSON file {label: threshold} (others keep the bundle's).")
 
@@ -73,5 +76,3 @@ class PredictArgs(InputArgs, InferenceArgs):
     overwrite: bool = option(False, "Replace an existing --output file (without it an existing file is refused).")
     resume: bool = option(False, "Continue a run that was interrupted (killed, out of time): keep the chunks in "
                                  "OUTPUT.partial/ and score the rest. Needs the same input, bundle and options.")
-    progress: bool = option(True, "Show a progress bar on stderr (rows done, rows per second, time left; under "
-                                  "torchrun, of every process, on the first).")

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mlc.data.streaming import CHUNK_ROWS, StreamedTexts, text_chunks
 from mlc.model import distributed
 from mlc.model.scoring import Progress
 
@@ -57,30 +58,30 @@ class RowProgress:
         self.bar.update(max(0, int(self.base + self.own) - self.bar.n))
 
 
-CHUNK_ROWS = 10_000
-
-
-def score_in_chunks(classifier, texts: Sequence[str], languages: Sequence[str] | None = None, *,
+def score_in_chunks(classifier, texts: Sequence[str] | StreamedTexts, languages: Sequence[str] | None = None, *,
                     chunk_rows: int = CHUNK_ROWS, progress: bool = True, desc: str = "score", **options: Any
                     ) -> np.ndarray:
-    """`classifier.predict_proba` of `texts`, `chunk_rows` at a time: the same scores, with memory for one chunk's
-    token ids and a bar in rows. `options` go to predict_proba (batch_size, long_text, stride, aggregate).
+    """`classifier.predict_proba` of `texts` (a list, or texts streamed from their files), `chunk_rows` at a time:
+    the same scores, with memory for one chunk's texts and token ids, and a bar in rows. `options` go to
+    predict_proba (batch_size, long_text, stride, aggregate).
 
     Under torchrun or accelerate (several processes), process r scores chunks r, r + N, ... and every process gets
     every row's scores (a sum over processes of rows only one of them filled: exact). The bar, on process 0, counts
     its own share of the rows."""
     world = distributed.current()
-    starts = list(range(0, len(texts), chunk_rows))[world.rank::world.size]
-    out = np.zeros((len(texts), len(classifier.labels)), dtype=np.float32)
-    share = sum(len(texts[start:start + chunk_rows]) for start in starts)
+    rows = len(texts)
+    out = np.zeros((rows, len(classifier.labels)), dtype=np.float32)
+    starts = range(0, rows, chunk_rows)[world.rank::world.size]
+    share = sum(min(chunk_rows, rows - start) for start in starts)
     label = desc if not world.distributed else f"{desc} (process 0 of {world.size})"
     with RowProgress(share, show=progress and world.main, desc=label) as bar:
-        for start in starts:
-            part = slice(start, start + chunk_rows)
-            rows = len(texts[part])
-            out[part] = classifier.predict_proba(texts[part], languages=languages[part] if languages else None,
-                                                 progress=bar.within(rows), **options)
-            bar.finished(rows)
+        for index, chunk in enumerate(text_chunks(texts, chunk_rows)):
+            if index % world.size != world.rank:
+                continue
+            part = slice(index * chunk_rows, index * chunk_rows + len(chunk))
+            out[part] = classifier.predict_proba(chunk, languages=languages[part] if languages else None,
+                                                 progress=bar.within(len(chunk)), **options)
+            bar.finished(len(chunk))
     return _shared(out) if world.distributed else out
 
 
