@@ -106,7 +106,7 @@ def test_a_json_lines_key_first_seen_late_and_a_file_that_changes(tmp_path):
     assert streamed.languages == ["und"] * 4 + ["zh", "de"]
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps({"text": "one more", "labels": []}) + "\n")
-    with pytest.raises(DataError, match="changed while it was read"):
+    with pytest.raises(DataError, match="changed while it was being read"):
         list(streamed.texts)
 
 

@@ -8,12 +8,14 @@ in the same order and with the same rows dropped, whenever they are iterated (to
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from mlc.core.errors import ConfigError, DataError
+from mlc.core.errors import ConfigError, DataError, FileAccessError
 from mlc.data.aligned import LabelledRows, absent_labels_note, annotation_mask
 from mlc.data.args import DataArgs
 from mlc.data.labels import ColumnSurvey
@@ -43,12 +45,14 @@ class _File:
     args: DataArgs
     survey: ColumnSurvey | None = None
     skipped_lines: int = 0
+    stamp: tuple[int, int] | None = None  # size and modification time when it was surveyed
 
     def surveyed(self, size: int) -> _File:
         """Survey the columns of every row (the first pass)."""
         if self.table is not None:
             self.survey = ColumnSurvey.of(self.table)
             return self
+        self.stamp = _stamp(self.source.path)
         stream = self._stream(size)
         for chunk in stream:
             self.survey = self.survey or ColumnSurvey(stream.path, has_header=stream.has_header)
@@ -69,6 +73,19 @@ class _File:
     def _stream(self, size: int):
         return stream_table(self.source.path, **reader_options(self.args), chunk_rows=size)
 
+    def check_unchanged(self) -> None:
+        if self.stamp is not None and _stamp(self.source.path) != self.stamp:
+            raise DataError("the file changed while it was being read", path=str(self.source.path),
+                            hint="score a copy that nothing writes to")
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        status = os.stat(path)
+    except OSError as err:
+        raise FileAccessError(err, "cannot read") from None
+    return status.st_size, status.st_mtime_ns
+
 
 class StreamedTexts:
     """The texts of labelled rows, never all in memory: each iteration reads them again from their files, in row
@@ -88,6 +105,7 @@ class StreamedTexts:
         buffer: list[str] = []
         count = 0
         for file in self.files:
+            file.check_unchanged()
             reader = RowReader(file.survey, file.source, self.args, self.label_names, Reading())
             for chunk in file.chunks(size):
                 buffer += [example.text for example in reader.read(chunk.rows, chunk.locations)]
@@ -98,8 +116,8 @@ class StreamedTexts:
         if buffer:
             count += len(buffer)
             yield buffer
-        if count != self.rows:
-            raise DataError(f"the data changed while it was read ({self.rows} rows, then {count})",
+        if count != self.rows:  # a file rewritten within its modification time's resolution
+            raise DataError(f"the data changed while it was being read ({self.rows} rows, then {count})",
                             path=str(self.files[0].source.path), hint="score a copy that nothing writes to")
 
 

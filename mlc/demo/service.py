@@ -193,7 +193,7 @@ def held_out_summary(classifier: Classifier) -> str:
         from mlc.evaluation.evaluator import evaluate
 
         metrics = evaluate(EvaluateArgs(data=str(HELD_OUT), model=str(classifier.path), label_column="labels",
-                                        bootstrap=0), classifier).metrics
+                                        bootstrap=0, progress=False), classifier).metrics
     except Exception:
         log.error("mlc: scoring the held-out messages failed\n%s", traceback.format_exc())
         return ""
