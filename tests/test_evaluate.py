@@ -41,7 +41,10 @@ def test_outputs_and_numbers_agree_with_the_predictions(tiny_bundle, tmp_path):
     tuned = json.loads((tiny_bundle / "thresholds.json").read_text())["per_language"]
     probs = np.array([[float(r[f"p_{label}"]) for label in labels] for r in rows])
     own = np.array([[tuned[r["language"]][label] for label in labels] for r in rows])
-    assert (pred == (probs >= own)).all()
+    # predictions.csv rounds scores to 6 decimals, and thresholds tuned on these rows sit on some of their scores:
+    # only a score within that rounding of its threshold may read as decided the other way.
+    boundary = np.abs(probs - own) <= 5e-7 + 1e-9
+    assert (pred == (probs >= own))[~boundary].all() and boundary.mean() < 0.01
     for lang, values in tuned.items():
         assert {label: m["threshold"] for label, m in metrics["languages"][lang]["per_label"].items()} == \
             pytest.approx(values, abs=1e-6)
