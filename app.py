@@ -94,7 +94,7 @@ def _classify_tab(ui: SimpleNamespace, service: DemoService) -> None:
         with gr.Row():
             ui.sliders = [gr.Slider(0.0, 1.0, value=round(t, 2), step=0.01, label=label, elem_id=f"threshold-{i}",
                                     min_width=160)
-                          for i, (label, t) in enumerate(zip(service.labels, service.tuned_thresholds()))]
+                          for i, (label, t) in enumerate(zip(service.labels, service.tuned_thresholds(), strict=True))]
         ui.reset = gr.Button("Reset to the tuned thresholds", size="sm", elem_id="reset")
 
 
@@ -136,7 +136,7 @@ def _classify_events(ui: SimpleNamespace, service: DemoService) -> None:
             shown += "; sliders set to the thresholds tuned for " + (
                 f"`{scored.language}`" if scored.language else "all languages")
         chosen = service.decide(scored.probs, list(thresholds), scored.language)
-        return ({label: float(p) for label, p in zip(service.labels, scored.probs)}, _labels_text(chosen),
+        return ({label: float(p) for label, p in zip(service.labels, scored.probs, strict=True)}, _labels_text(chosen),
                 shown, scored.note, scored.probs.tolist(), scored.language, *thresholds)
 
     outputs = [ui.scores, ui.predicted, ui.language_out, ui.note, ui.probs, ui.language_used, *ui.sliders]
@@ -230,7 +230,7 @@ def _label_file(service: DemoService, file, column: str, thresholds: list[float]
     if clf.language_thresholds:  # each row's language's tuned thresholds, not one language's sliders
         thresholds = None
         note = " ".join(x for x in (note, "Each row was labelled with the thresholds tuned for its language.") if x)
-    results, blank = predict_texts(clf, texts, languages, thresholds)
+    results, blank = service.run(lambda classifier: predict_texts(classifier, texts, languages, thresholds))
     empty = len(blank)
     out = Path(tempfile.mkdtemp(prefix="batch-", dir=_downloads())) / f"{Path(path).stem}-predictions.csv"
     write_outputs(str(out), records, inputs.columns, results, clf.labels)

@@ -58,7 +58,7 @@ def study(npzs: list[Path], seed: int, validation_size: float, weight_detail: fl
     an ensemble, and each run alone is also scored at `weight_detail` with per-language-f1 thresholds."""
     runs = [np.load(npz, allow_pickle=False) for npz in npzs]
     z, npz = runs[0], npzs[0]
-    for other, path in zip(runs[1:], npzs[1:]):
+    for other, path in zip(runs[1:], npzs[1:], strict=True):
         if not all(np.array_equal(z[key], other[key]) for key in ("val_truth", "dev_truth", "val_languages",
                                                                    "dev_languages", "labels")):
             sys.exit(f"{path}: its rows or labels differ from {npz}'s (hint: runs to average need one split_seed)")
@@ -133,7 +133,7 @@ def markdown(found: dict, command: str, default: tuple[float, str]) -> str:
              + (f" The encoder's scores are the mean of {len(found['runs'])} runs (an ensemble); each run alone at "
                 f"w = {found['weight']:g} with per-language-f1 thresholds: " + ", ".join(
                     f"{Path(name).name} {avg(res, published):.1f} ({avg(res, languages):.1f})"
-                    for name, res in zip(found["npz"], found["runs"])) + "." if found["runs"] else ""), "",
+                    for name, res in zip(found["npz"], found["runs"], strict=True)) + "." if found["runs"] else ""), "",
              "| n-gram weight w | " + " | ".join(f"thr {rule}" for rule in rules) + " |",
              "|---|" + "---|" * len(rules)]
     for weight in sorted({w for w, _ in results}):

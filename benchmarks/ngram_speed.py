@@ -25,9 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from brighter import BRIGHTER, data_view  # noqa: E402
 from common import machine_description  # noqa: E402
 
+from mlc.core.cpus import usable_cpus  # noqa: E402
 from mlc.data import load_data  # noqa: E402
 from mlc.data.aligned import align  # noqa: E402
-from mlc.model.ngrams import NgramModel, available_cores  # noqa: E402
+from mlc.model.ngrams import NgramModel  # noqa: E402
 
 
 def main() -> None:
@@ -52,7 +53,7 @@ def main() -> None:
     if not np.array_equal(probs["sequential"], probs["parallel"], equal_nan=True):
         sys.exit("the parallel fit gave other probabilities than the sequential one")
     ratio = seconds["sequential"] / seconds["parallel"]
-    result = {"rows": len(train.texts), "languages": len(languages), "cores": available_cores(), "seconds": seconds,
+    result = {"rows": len(train.texts), "languages": len(languages), "cores": usable_cpus(), "seconds": seconds,
               "ratio": ratio, "machine": machine_description()}
     if opts.json:
         Path(opts.json).write_text(json.dumps(result, indent=2))

@@ -77,7 +77,7 @@ def study(npz: Path, repeats: int, seed: int) -> dict:
             in_a[rng.choice(rows, size=len(rows) // 2, replace=False)] = True
         part_a = tuple(x[in_a] for x in dev)
         part_b = tuple(x[~in_a] for x in dev)
-        sources = {"A": part_a, "H": held, "H+A": tuple(np.concatenate([h, a]) for h, a in zip(held, part_a))}
+        sources = {"A": part_a, "H": held, "H+A": tuple(np.concatenate([h, a]) for h, a in zip(held, part_a, strict=True))}
         for rule, fit in RULES.items():
             for name, (p, t, m, lang) in sources.items():
                 thresholds = fit(p, t, m, lang, part_b[3])

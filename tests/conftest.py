@@ -74,7 +74,7 @@ def read_csv_rectangular(path: Path | str) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows and all(len(row) == len(rows[0]) for row in rows), f"{path}: ragged CSV"
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
 def run_module(module: str, *args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:

@@ -93,7 +93,7 @@ def test_api_predicts_in_three_languages_with_thresholds(server, tiny_bundle):
         assert [result["scores"][label] for label in clf.labels] == pytest.approx(expected, abs=1e-5)
         # the bundle tuned its thresholds per language: the detected language's apply
         assert result["thresholds"] == pytest.approx(tuned[language])
-        assert set(result["labels"]) == {label for label, p in zip(clf.labels, expected) if p >= tuned[language][label]}
+        assert set(result["labels"]) == {label for label, p in zip(clf.labels, expected, strict=True) if p >= tuned[language][label]}
         assert result["detected_language"] == language
         assert result["language"] == language  # the bundle was trained on en, es, zh, ...
         first, second = clf.labels[:2]

@@ -148,3 +148,49 @@ def test_train_killed_at_random_points_leaves_the_bundle_absent_or_complete(tiny
             assert {"mlc.json", "thresholds.json", "model.safetensors"} <= {p.name for p in out.iterdir()}
     assert subprocess.run(command, cwd=ROOT, capture_output=True).returncode == 0
     assert temporaries(tmp_path) == []
+
+
+def test_files_and_folders_are_fsynced_before_their_rename(tmp_path, monkeypatch):
+    """A rename that survives a lost machine names complete bytes: the data is fsynced before, the folder after."""
+    import os
+
+    from mlc.core import atomic
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+                        or real_fsync(fd))
+    monkeypatch.setattr(atomic.os, "replace", lambda a, b: events.append(("rename", str(b))) or real_replace(a, b))
+    with atomic.atomic_file(tmp_path / "out.txt") as handle:
+        handle.write("data")
+    assert [kind for kind, _ in events] == ["fsync", "rename", "fsync"]
+    assert events[1][1] == str(tmp_path / "out.txt") and events[2][1] == str(tmp_path)
+    events.clear()
+    with atomic.atomic_folder(tmp_path / "folder") as folder:
+        (folder / "a.txt").write_text("a")
+    renamed = events.index(("rename", str(tmp_path / "folder")))
+    assert any(path.endswith("a.txt") for kind, path in events[:renamed] if kind == "fsync")
+    assert events[renamed + 1] == ("fsync", str(tmp_path))
+
+
+def test_an_output_lock_keeps_a_second_writer_off_and_leaves_nothing(tmp_path):
+    from mlc.core.atomic import output_lock
+    from mlc.core.errors import OutputError
+
+    target = tmp_path / "out.csv"
+    refused = pytest.raises(OutputError, match=rf"another mlc run \(pid {os.getpid()}\) is writing this output")
+    with output_lock(target), refused, output_lock(target):
+        pass
+    assert list(tmp_path.iterdir()) == []
+    with output_lock(target):  # free again
+        pass
+
+
+def test_standard_input_is_spooled_beside_the_target_and_removed(tmp_path):
+    import io
+
+    from mlc.core.atomic import spooled
+
+    with spooled(io.BytesIO(b"one\ntwo\n"), tmp_path / "out.csv", ".txt") as path:
+        assert path.parent == tmp_path and path.read_bytes() == b"one\ntwo\n"
+    assert list(tmp_path.iterdir()) == []

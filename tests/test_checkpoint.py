@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -37,12 +38,37 @@ def test_checkpoint_round_trip(tmp_path):
     assert state["optimizer"]["optimizer"]["state"][0]["step"] == optimizer.state_dict()["state"][0]["step"]
 
 
-def test_resuming_with_options_that_change_the_run_is_refused(tmp_path):
+@pytest.mark.parametrize("change", [{"batch_size": 3, "seed": 1}, {"learning_rate": 1e-3}, {"max_steps": 50},
+                                    {"dropout": 0.2}, {"ngram_weight": 0.3}, {"threshold_objective": "f1"}])
+def test_resuming_with_options_that_change_the_run_is_refused(tmp_path, change):
     args = TrainArgs(data="d.csv", output=str(tmp_path / "bundle"))
     folder = checkpoint_dir(args.output)
     save_checkpoint(folder, *_parts(), {"global_step": 1}, args)
-    with pytest.raises(ConfigError, match=r"cannot resume with different batch_size, seed \(checkpoint has "):
-        load_checkpoint(folder, replace(args, batch_size=3, seed=1))
-    load_checkpoint(folder, replace(args, learning_rate=1e-3))  # not fixed: may change on resume
+    names = ", ".join(sorted(change))
+    with pytest.raises(ConfigError, match=rf"cannot resume with different {names} \(the checkpoint has "):
+        load_checkpoint(folder, replace(args, **change))
+
+
+def test_options_that_cannot_change_the_model_may_differ_on_resume(tmp_path):
+    args = TrainArgs(data="d.csv", output=str(tmp_path / "bundle"))
+    folder = checkpoint_dir(args.output)
+    save_checkpoint(folder, *_parts(), {"global_step": 1}, args)
+    free = {"logging_steps": 3, "checkpoint_steps": 9, "threads": 1, "cache_dir": "elsewhere", "export": "onnx",
+            "eval_batch_size": 8, "ddp_backend": "gloo", "resume": True, "overwrite": True}
+    assert load_checkpoint(folder, replace(args, **free))["global_step"] == 1
+
+
+def test_resuming_on_changed_data_is_refused(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("text,labels\nhello,a\n", encoding="utf-8")
+    args = TrainArgs(data=str(data), output=str(tmp_path / "bundle"))
+    folder = checkpoint_dir(args.output)
+    save_checkpoint(folder, *_parts(), {"global_step": 1}, args)
+    assert load_checkpoint(folder, args)["global_step"] == 1
+    stat = data.stat()
+    data.write_text("text,labels\nhellO,a\n", encoding="utf-8")  # same size, same modification time
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(ConfigError, match="the training data changed since the checkpoint was saved"):
+        load_checkpoint(folder, args)
     with pytest.raises(ConfigError, match="no checkpoint to resume from"):
         load_checkpoint(tmp_path / "nothing", args)

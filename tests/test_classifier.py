@@ -35,8 +35,8 @@ def test_predict_applies_thresholds(classifier):
     assert all(r["labels"] == [] for r in classifier.predict(TEXTS, thresholds=1.0))
     given = classifier.predict(TEXTS, thresholds=list(classifier.thresholds))
     probs = classifier.predict_proba(TEXTS)
-    for row, result in zip(probs, given):
-        expected = {label for label, p, t in zip(classifier.labels, row, classifier.thresholds) if p >= t}
+    for row, result in zip(probs, given, strict=True):
+        expected = {label for label, p, t in zip(classifier.labels, row, classifier.thresholds, strict=True) if p >= t}
         assert set(result["labels"]) == expected
         assert result["labels"] == sorted(result["labels"], key=lambda label: -result["scores"][label])
     only = classifier.labels[0]
@@ -57,9 +57,9 @@ def test_per_language_thresholds_follow_each_text_language(classifier, tiny_bund
     texts, languages = [TEXTS[0], TEXTS[1], TEXTS[2], TEXTS[4]], ["en", "es", "zh", "ar"]
     probs = classifier.predict_proba(texts, languages=languages)
     for given in (languages, None):  # given, or detected from each text
-        for row, lang, result in zip(probs, languages, classifier.predict(texts, languages=given)):
+        for row, lang, result in zip(probs, languages, classifier.predict(texts, languages=given), strict=True):
             own = saved["per_language"][lang]
-            assert set(result["labels"]) == {label for label, p in zip(classifier.labels, row) if p >= own[label]}
+            assert set(result["labels"]) == {label for label, p in zip(classifier.labels, row, strict=True) if p >= own[label]}
     # A language without thresholds of its own gets the per-label ones; a mapping overrides one label everywhere.
     rows = classifier.resolve_thresholds(None, ["xx", "es"])
     assert rows[0].tolist() == [saved["per_label"][label] for label in classifier.labels]

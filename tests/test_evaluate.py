@@ -41,10 +41,9 @@ def test_outputs_and_numbers_agree_with_the_predictions(tiny_bundle, tmp_path):
     tuned = json.loads((tiny_bundle / "thresholds.json").read_text())["per_language"]
     probs = np.array([[float(r[f"p_{label}"]) for label in labels] for r in rows])
     own = np.array([[tuned[r["language"]][label] for label in labels] for r in rows])
-    # predictions.csv rounds scores to 6 decimals, and thresholds tuned on these rows sit on some of their scores:
-    # only a score within that rounding of its threshold may read as decided the other way.
-    boundary = np.abs(probs - own) <= 5e-7 + 1e-9
-    assert (pred == (probs >= own))[~boundary].all() and boundary.mean() < 0.01
+    # Scores and thresholds are written exactly: re-deciding from the files gives every decision back, even for the
+    # scores that thresholds tuned on these rows sit next to.
+    assert (pred == (probs >= own)).all()
     for lang, values in tuned.items():
         assert {label: m["threshold"] for label, m in metrics["languages"][lang]["per_label"].items()} == \
             pytest.approx(values, abs=1e-6)
@@ -177,3 +176,43 @@ def test_two_processes_under_torchrun_share_the_scoring_and_report_once(tiny_bun
     assert run.returncode == 0, run.stderr[-3000:]
     assert json.loads(run.stdout) == json.loads(single.stdout)  # one report, the same numbers
     assert run.stderr.count("rows are texts the bundle was trained on") == 1
+
+
+def test_tuning_on_some_languages_keeps_what_it_cannot_tune(tiny_bundle, tmp_path):
+    """per-language-f1 on English rows alone: English gets new thresholds; every other language keeps its table;
+    a label with no English positive keeps its English threshold. Said on stderr."""
+    import csv
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    before = json.loads((bundle / "thresholds.json").read_text())
+    with open(TICKETS, encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["language"] == "en"]
+    dropped = rows[0]["labels"].split("|")[0]  # a label that these rows will have no positive of
+    english = [row for row in rows if dropped not in row["labels"].split("|")]
+    path = tmp_path / "en.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(english[0]))
+        writer.writeheader()
+        writer.writerows(english)
+    for objective in ("per-language-f1", "f1"):
+        run = run_module("mlc.evaluate", "--model", str(bundle), "--data", str(path), "--tune-thresholds",
+                         "--tune-objective", objective, "--bootstrap", "0", "--plots", "false")
+        assert run.returncode == 0, run.stderr[-3000:]
+        after = json.loads((bundle / "thresholds.json").read_text())
+        assert set(after["per_language"]) == set(before["per_language"])
+        for language, values in before["per_language"].items():
+            if language != "en":
+                assert after["per_language"][language] == values  # exactly: no rows, no change
+        assert after["per_language"]["en"][dropped] == before["per_language"]["en"][dropped]
+        assert re.search(rf"no positive example of [^;]*\b{dropped}\b[^;]*; they keep their thresholds", run.stderr)
+        assert "no rows in ar, de, es, fr, hi, ru, zh; these languages keep their thresholds" in run.stderr
+        shutil.copy(bundle / "thresholds.previous.json", bundle / "thresholds.json")
+
+
+@pytest.mark.parametrize("target", ["0", "1.5", "-0.2"])
+def test_a_target_outside_0_1_is_refused_before_scoring(tiny_bundle, target):
+    run = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", TICKETS, "--tune-thresholds",
+                     "--tune-objective", "precision", "--target", target)
+    assert run.returncode == 2 and f"--target must be more than 0 and at most 1, got {float(target)}" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1

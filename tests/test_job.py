@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -92,10 +93,54 @@ def test_a_resume_with_other_options_or_input_is_refused(tiny_bundle, corpus, tm
                        env=ENV)
     assert other.returncode == 2 and "was started with thresholds 'bundle', this run has '0.3'" in other.stderr
     assert "Traceback" not in other.stderr
+    for extra, key in ((["--encoding", "latin-1"], "encoding"), (["--text-column", "text"], "text_column"),
+                       (["--long-text", "window"], "long_text"), (["--backend", "torch"], "backend"),
+                       (["--precision", "fp32"], "precision")):
+        other = run_module("mlc.predict", *_command(tiny_bundle, corpus, output, "--resume", *extra)[3:], env=ENV)
+        assert other.returncode == 2 and f"was started with {key} " in other.stderr, (extra, other.stderr[-500:])
     resumed = _predict(tiny_bundle, corpus, output, "--resume")
     lines = output.read_text("utf-8").splitlines()
     assert [json.loads(line)["id"] for line in lines] == [f"r{i}" for i in range(ROWS)]
     assert "resuming" in resumed.stderr
+
+
+def test_a_resume_over_changed_weights_or_a_same_size_rewrite_is_refused(tiny_bundle, corpus, tmp_path):
+    """The record holds digests of every model file loaded and of the input's bytes, not sizes and times."""
+    from safetensors.torch import load_file, save_file
+
+    bundle, source = tmp_path / "bundle", tmp_path / "corpus.csv"
+    shutil.copytree(tiny_bundle, bundle)
+    shutil.copy(corpus, source)
+    output = tmp_path / "o.csv"
+    _kill_after(bundle, source, output, 2)
+    stat = source.stat()
+    body = source.read_bytes()
+    source.write_bytes(body.replace(b"r1,", b"r7,", 1))  # the same size, and the same modification time below
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    changed = run_module("mlc.predict", *_command(bundle, source, output, "--resume")[3:], env=ENV)
+    assert changed.returncode == 2 and "was started with input_digest" in changed.stderr, changed.stderr[-500:]
+    source.write_bytes(body)
+    weights = load_file(bundle / "model.safetensors")
+    name = next(iter(weights))
+    save_file({**weights, name: weights[name] + 1e-3}, bundle / "model.safetensors")
+    swapped = run_module("mlc.predict", *_command(bundle, source, output, "--resume")[3:], env=ENV)
+    assert swapped.returncode == 2 and "was started with bundle_files" in swapped.stderr, swapped.stderr[-500:]
+
+
+def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(tiny_bundle, corpus, tmp_path):
+    """The first run holds the output's lock from its start (here while it still reads its standard input)."""
+    output = tmp_path / "o.csv"
+    first = subprocess.Popen(_command(tiny_bundle, "-", output), cwd=ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **ENV})
+    lock = tmp_path / ".o.csv.lock"
+    deadline = time.monotonic() + 300
+    while not (lock.is_file() and lock.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = run_module("mlc.predict", *_command(tiny_bundle, corpus, output)[3:], env=ENV)
+    first.communicate(b"first text\nsecond text\n", timeout=600)
+    assert first.returncode == 0 and output.read_text("utf-8").count("\n") == 3
+    assert second.returncode == 2 and f"another mlc run (pid {first.pid}) is writing this output" in second.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv"]  # no lock, spool or partial folder left
 
 
 def test_parquet_output_holds_the_csv_values(tiny_bundle, corpus, tmp_path):
@@ -107,13 +152,13 @@ def test_parquet_output_holds_the_csv_values(tiny_bundle, corpus, tmp_path):
     with open(tmp_path / "o.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(table) == len(rows) == ROWS
-    for parquet_row, csv_row in zip(table, rows):
+    for parquet_row, csv_row in zip(table, rows, strict=True):
         assert parquet_row["id"] == csv_row["id"] and parquet_row["text"] == csv_row["text"]
         assert "|".join(parquet_row["predicted_labels"]) == csv_row["predicted_labels"]
         for name, value in csv_row.items():
             if name.startswith("p_"):
                 assert (parquet_row[name] is None) == (value == "")
-                assert value == "" or abs(parquet_row[name] - float(value)) < 1e-6
+                assert value == "" or parquet_row[name] == float(value)  # exact
 
 
 LAUNCHERS = {

@@ -52,7 +52,7 @@ def write_jsonl(path, rows=ROWS):
 
 def as_sets(data, split="train"):
     ds = data[split]
-    return {i: {data.labels[j] for j, v in enumerate(vec) if v} for i, vec in zip(ds["id"], ds["labels"])}
+    return {i: {data.labels[j] for j, v in enumerate(vec) if v} for i, vec in zip(ds["id"], ds["labels"], strict=True)}
 
 
 def expected_sets(rows=ROWS):
@@ -197,7 +197,7 @@ def test_stratified_validation_split_is_reproducible_and_covers_languages(tmp_pa
     assert set(a["validation"]["language"]) == {"en", "fr", "zh", "ar"}
     per_label = [sum(v[j] for v in a["validation"]["labels"]) for j in range(4)]
     full = [sum(v[j] for v in a["train"]["labels"]) + per_label[j] for j in range(4)]
-    for got, total in zip(per_label, full):
+    for got, total in zip(per_label, full, strict=True):
         assert abs(got - total * 0.2) <= 2
 
 

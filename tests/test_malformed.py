@@ -86,7 +86,7 @@ def test_minus_one_encodings():
     zero = load(CORPUS / "minus_one.csv", minus_one="zero")
     assert zero.labels == ["billing", "refund", "delivery"] and len(zero["train"]) == 50
     raw = (CORPUS / "minus_one.csv").read_text().splitlines()[1].split(",")
-    assert label_sets(zero)[0] == {label for label, v in zip(zero.labels, raw[2:]) if v == "1"}
+    assert label_sets(zero)[0] == {label for label, v in zip(zero.labels, raw[2:], strict=True) if v == "1"}
     with pytest.raises(errors.MissingLabelError):
         load(CORPUS / "minus_one.csv", minus_one="missing")
     assert len(load(CORPUS / "minus_one.csv", minus_one="missing", missing_labels="drop")["train"]) < 50
@@ -179,3 +179,61 @@ def test_warnings_are_one_line_per_kind(tmp_path):
         load_data(tmp_path / "d.csv", validation_size=0)
     assert [str(w.message) for w in seen] == ["299 label(s) never occur in the training data: l0, l1, l2, l3, l4 "
                                               "and 294 more"]
+
+
+def _duplicate_files(folder: Path) -> dict[str, Path]:
+    """The same table with the column 'text' named twice, in every input format."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = {
+        "csv": ("dup.csv", "text,labels,text\nfirst,a,second\n"),
+        "tsv": ("dup.tsv", "text\tlabels\ttext\nfirst\ta\tsecond\n"),
+        "jsonl": ("dup.jsonl", '{"text": "first", "labels": ["a"], "text": "second"}\n'),
+        "json": ("dup.json", '[{"text": "first", "labels": ["a"], "text": "second"}]'),
+    }
+    paths = {kind: folder / name for kind, (name, _) in files.items()}
+    for kind, (_, body) in files.items():
+        paths[kind].write_text(body, encoding="utf-8")
+    table = pa.Table.from_arrays([pa.array(["first"]), pa.array(["a"]), pa.array(["second"])],
+                                 names=["text", "labels", "text"])
+    paths["parquet"] = folder / "dup.parquet"
+    pq.write_table(table, paths["parquet"])
+    return paths
+
+
+@pytest.mark.parametrize("kind", ["csv", "tsv", "jsonl", "json", "parquet"])
+def test_a_column_named_twice_is_refused_in_every_format(tmp_path, kind):
+    from mlc.data.args import InputArgs
+    from mlc.inference.files import read_inputs
+
+    path = _duplicate_files(tmp_path)[kind]
+    with pytest.raises(errors.DataError) as training:
+        load_data(str(path))
+    with pytest.raises(errors.DataError) as prediction:
+        read_inputs(str(path), InputArgs())
+    for error in (training.value, prediction.value):
+        message = str(error)
+        assert path.name in message and "'text'" in message and ("twice" in message or "more than one" in message)
+        assert "\n" not in message
+
+
+@pytest.mark.parametrize("block", [3, 7, 16, 1 << 20])
+def test_a_lone_carriage_return_is_text_at_any_offset(tmp_path, monkeypatch, block):
+    """Whatever block a lone CR falls in (before the first newline included), it never splits a text; a file
+    without any newline is old Mac text, split at CRs."""
+    from mlc.data import readers
+    from mlc.data.readers import iter_lines
+
+    monkeypatch.setattr(readers, "BLOCK", block)
+    texts = [f"line{i} has a lone\rcarriage return" if i % 2 else f"plain line {i}" for i in range(12)]
+    for prefix in ("", "\r", "x\r", "a long first line with a lone\rreturn in it"):
+        lines = [prefix + texts[0], *texts[1:]]
+        path = tmp_path / "texts.txt"
+        path.write_bytes("\r\n".join(lines).encode("utf-8") + b"\n")
+        assert list(iter_lines(path)) == lines
+        table = tmp_path / "table.csv"
+        table.write_bytes(("text,labels\n" + "".join(f'"{t}",a\n' for t in lines)).encode("utf-8"))
+        assert [r["text"] for r in readers.read_table(table, known_columns={"text"}).rows] == lines
+    path.write_bytes(b"mac one\rmac two\rmac three\r")
+    assert list(iter_lines(path)) == ["mac one", "mac two", "mac three"]

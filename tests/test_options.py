@@ -57,5 +57,5 @@ def test_environment_values_are_checked_like_flags(monkeypatch):
     monkeypatch.setenv("MLC_MODEL", "/some/bundle")
     args = AppArgs.from_cli("app", "", ["--host", "0.0.0.0"]).validate()
     assert (args.port, args.model, args.host) == (7861, "/some/bundle", "0.0.0.0")
-    with pytest.raises(ConfigError, match=r"--port must be in 1\.\.65535"):
+    with pytest.raises(ConfigError, match=r"--port must be at least 1 and at most 65535, got 0"):
         AppArgs(port=0).validate()

@@ -47,7 +47,7 @@ def test_agrees_with_sklearn_without_masks():
         assert s[f"{average}_f1"] == pytest.approx(f1_score(truth, pred, average=average, zero_division=0))
     assert s["hamming_loss"] == pytest.approx(hamming_loss(truth, pred))
     # sklearn's zero_division=1 scores a row with no true and no predicted label as 1, as mlc does
-    expected = np.mean([jaccard_score(t, p, zero_division=1) for t, p in zip(truth, pred)])
+    expected = np.mean([jaccard_score(t, p, zero_division=1) for t, p in zip(truth, pred, strict=True)])
     assert s["samples_jaccard"] == pytest.approx(expected)
 
 

@@ -24,7 +24,7 @@ def test_a_request_gets_its_own_thresholds_and_language(service):
     detected = service.predict("Mi pedido llegó roto y quiero un reembolso.", AUTO)
     assert detected["detected_language"] == "es" and detected["language"] == "es"
     tuned = service.tuned_thresholds("es")
-    assert detected["thresholds"] == pytest.approx(dict(zip(service.labels, tuned)), abs=1e-6)
+    assert detected["thresholds"] == pytest.approx(dict(zip(service.labels, tuned, strict=True)), abs=1e-6)
 
 
 def test_long_empty_and_out_of_range_requests(service):

@@ -151,7 +151,7 @@ def test_bundle_loads_in_a_transformers_pipeline_without_mlc(tiny_model_dir, tmp
     lines = run.stdout.strip().splitlines()
     assert "LOADED WITHOUT REMOTE CODE" not in lines and any("refused: ValueError" in line for line in lines)
     scores = json.loads(lines[-1])
-    for row, probs in zip(scores, expected):
+    for row, probs in zip(scores, expected, strict=True):
         by_label = {item["label"]: item["score"] for item in row}
         assert np.allclose([by_label[label] for label in result.data.labels], probs, atol=1e-5)
 
@@ -236,7 +236,7 @@ def test_resume_continues_exactly_where_the_checkpoint_left_off(tiny_model_dir, 
     assert resumed.steps == 12
     # Bit-exact on CPU; a GPU's backward kernels may sum in another order, so allow their rounding there.
     atol = 1e-6 if next(straight.model.parameters()).device.type == "cpu" else 1e-4
-    for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
+    for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items(), strict=True):
         assert torch.allclose(a, b, atol=atol), name
 
 

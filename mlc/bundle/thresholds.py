@@ -82,10 +82,10 @@ def read_thresholds_file(spec: str) -> Any:
 def threshold_payload(labels: list[str], per_label: np.ndarray, per_language: dict[str, np.ndarray],
                       language_labels: dict[str, list[str]]) -> dict[str, Any]:
     """thresholds.json's per_label and, if any, per_language entries (each language's annotated labels only)."""
-    payload: dict[str, Any] = {"per_label": {label: round(float(t), 6) for label, t in zip(labels, per_label)}}
+    payload: dict[str, Any] = {"per_label": {label: float(t) for label, t in zip(labels, per_label, strict=True)}}
     if per_language:
         payload["per_language"] = {
-            lang: {label: round(float(t), 6) for label, t in zip(labels, values)
+            lang: {label: float(t) for label, t in zip(labels, values, strict=True)
                    if label in language_labels.get(lang, labels)} for lang, values in per_language.items()}
     return payload
 
@@ -107,7 +107,7 @@ def bundle_thresholds(payload: dict[str, Any], labels: list[str], path: Path | N
         shared = np.array([check_threshold(per_label.get(label, fallback), f"per_label {label!r}")
                            for label in labels])
         per_language = {lang: np.array([check_threshold(values.get(label, t), f"per_language {lang!r} {label!r}")
-                                        for label, t in zip(labels, shared)])
+                                        for label, t in zip(labels, shared, strict=True)])
                         for lang, values in payload.get("per_language", {}).items()}
     except (InvalidThreshold, KeyError, AttributeError, TypeError) as err:
         raise ModelError(f"{path or 'bundle'}/{THRESHOLDS_FILE}: {err} (hint: fix the file, or restore "

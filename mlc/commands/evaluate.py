@@ -38,8 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.tune_thresholds:
         before = evaluation
-        evaluation, missed = tune(before, classifier, args)
-        _print_tuning(before, evaluation, missed, args.target)
+        evaluation, kept = tune(before, classifier, args)
+        _print_tuning(before, evaluation, kept)
         save_thresholds(classifier.path, evaluation.tuned, evaluation.metrics["thresholds_source"],
                         classifier.precision)
         print(f"mlc: wrote the tuned thresholds into {classifier.path}/thresholds.json (the previous ones are in "
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _print_tuning(before, after, missed: list[str], target: float) -> None:
+def _print_tuning(before, after, kept: list[str]) -> None:
     old, new = before.metrics, after.metrics
     print("threshold tuning         before     after", file=sys.stderr)
     for key in ("micro_f1", "macro_f1"):
@@ -65,12 +65,11 @@ def _print_tuning(before, after, missed: list[str], target: float) -> None:
               file=sys.stderr)
     print(f"  {'mean language macro_f1':<22}{old['mean_language_macro_f1']:.4f}    "
           f"{new['mean_language_macro_f1']:.4f}", file=sys.stderr)
-    for label, a, b in zip(after.labels, uniform_thresholds(before.thresholds), uniform_thresholds(after.thresholds)):
+    for label, a, b in zip(after.labels, uniform_thresholds(before.thresholds), uniform_thresholds(after.thresholds), strict=True):
         print(f"  threshold {label:<12}" + "    ".join("per lang" if np.isnan(x) else f"{x:.4f}" for x in (a, b)),
               file=sys.stderr)
-    if missed:
-        print(f"mlc: the target {target} was out of reach for {', '.join(missed)}; they keep their threshold",
-              file=sys.stderr)
+    for note in kept:
+        print(f"mlc: {note}", file=sys.stderr)
     print("mlc: these are scores on the rows the thresholds were tuned on, so the 'after' column is optimistic; "
           "judge them on other data", file=sys.stderr)
 

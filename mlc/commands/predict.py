@@ -3,11 +3,13 @@ of rows at a time (resumable, and split across processes under torchrun)."""
 
 from __future__ import annotations
 
-import os
+import contextlib
+import dataclasses
 import sys
 from collections.abc import Sequence
 
-from mlc.core.atomic import check_output_path
+from mlc.core.atomic import check_output_path, output_lock, spooled
+from mlc.core.cpus import usable_cpus
 from mlc.core.errors import ConfigError
 from mlc.inference.args import PredictArgs
 from mlc.inference.files import open_inputs, predict_texts, survey_inputs
@@ -21,8 +23,7 @@ def check_output(args: PredictArgs) -> None:
     if args.output is None:
         raise ConfigError("no output given (hint: --output predictions.csv, .jsonl, .parquet, or - for stdout)")
     output_format(args.output)
-    streamed = args.output == "-" or args.input == "-"
-    if streamed and (args.resume or distributed.current().distributed):
+    if (args.output == "-" or args.input == "-") and (args.resume or distributed.current().distributed):
         what = "--resume" if args.resume else "several processes (torchrun)"
         raise ConfigError(f"{what} needs an input file and an output file, not - (hint: --input FILE --output FILE)")
     if args.output != "-":
@@ -34,7 +35,7 @@ def _threads(args: PredictArgs) -> int | None:
     world = distributed.current()
     if args.threads or not world.distributed:
         return args.threads
-    return max(1, len(os.sched_getaffinity(0)) // world.local_size)
+    return max(1, usable_cpus() // world.local_size)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,6 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fields in the input are replaced. Exit code 2 on bad input.", argv)
     args.validate_inference()
     check_output(args)
+    if args.output == "-":
+        return _predict(args)
+    with output_lock(args.output) if distributed.current().main else contextlib.nullcontext():
+        if args.input == "-":  # stdin into a file: spooled, then the same job as for a file
+            with spooled(sys.stdin.buffer, args.output, ".txt") as path:
+                return _predict(dataclasses.replace(args, input=str(path)))
+        return _predict(args)
+
+
+def _predict(args: PredictArgs) -> int:
     survey = survey_inputs(args.input, args, args.chunk_rows) if args.input != "-" else None
     from mlc.inference.classifier import Classifier  # torch: after the options and the input are checked
 

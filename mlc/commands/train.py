@@ -74,7 +74,6 @@ def _write(args: TrainArgs, result, output: Path, log_path: Path | None, device:
     """The n-gram model, then the bundle's files, thresholds and report (and graphs with --export), in one temporary
     folder renamed into place."""
     from mlc.core.atomic import atomic_folder
-    from mlc.data.loader import column_values
     from mlc.evaluation.calibration import calibrate_bundle
     from mlc.training.save import save_trained
     from mlc.training.trainer import fit_ngrams
@@ -85,10 +84,22 @@ def _write(args: TrainArgs, result, output: Path, log_path: Path | None, device:
         save_trained(result, args, folder, log_path)
         calibrate_bundle(folder, result.data, args.threshold_objective, device)
         if args.export != "none":
-            from mlc.exporters.onnx import export_onnx
+            export_bundle(folder, result.data, args.export == "onnx-int8")
 
-            checks = column_values(result.data["validation"], "text") if "validation" in result.data.splits else None
-            export_onnx(folder, quantize=args.export == "onnx-int8", texts=checks)
+
+def export_bundle(folder, data, quantize: bool) -> None:
+    """The ONNX graphs, checked on the training data's own texts: validation first, then training rows. Too few
+    texts to judge an int8 graph: the fp32 graph alone, said so."""
+    from mlc.data.loader import column_values
+    from mlc.exporters.onnx import MAX_CHECK_TEXTS, MIN_CHECK_TEXTS, export_onnx
+
+    texts = [t for split in ("validation", "train") if split in data.splits
+             for t in column_values(data[split], "text")][:MAX_CHECK_TEXTS]
+    if quantize and len(texts) < MIN_CHECK_TEXTS:
+        print(f"mlc: warning: {len(texts)} texts are too few to judge an int8 graph on (at least {MIN_CHECK_TEXTS}); "
+              "only the fp32 graph is exported", file=sys.stderr)
+        quantize = False
+    export_onnx(folder, quantize=quantize, texts=texts, source="validation and training texts")
 
 
 def fit_per_language(args: TrainArgs):

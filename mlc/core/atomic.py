@@ -1,12 +1,14 @@
 """Safe writes. A file or folder is built under a temporary name beside its target and renamed into place, so
 readers see the old complete target or the new complete one, never a half-written one. Temporary names carry the
 writer's process id (`.NAME.tmp-PID-XXXX`), so a temporary left by a killed writer is recognised and removed at the
-next write to the same target. `check_output_path` refuses, before any work is done, an output that would replace an
-input or an existing file."""
+next write to the same target. Every file is fsynced before its rename and its folder after, so a rename that
+survived a lost machine names complete bytes. `output_lock` keeps a second run off an output another run is writing.
+`check_output_path` refuses, before any work is done, an output that would replace an input or an existing file."""
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import glob
 import os
 import shutil
@@ -14,10 +16,41 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from mlc.core.errors import OutputError
 
-_TMP, _OLD = "tmp", "old"
+_TMP, _OLD, _LOCK = "tmp", "old", "lock"
+
+
+def fsync_folder(folder: str | os.PathLike) -> None:
+    """Make the names in `folder` (a rename, a new file) durable."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(folder: Path) -> None:
+    """fsync every file under `folder`, then every folder, deepest first."""
+    folders = []
+    for root, _, files in os.walk(folder):
+        folders.append(root)
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    for root in reversed(folders):
+        fsync_folder(root)
+
+
+def durable_replace(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """os.replace, then fsync of the target's folder (the caller has fsynced what `source` holds)."""
+    os.replace(source, target)
+    fsync_folder(Path(target).parent)
 
 
 def _prefix(target: Path, kind: str) -> str:
@@ -78,13 +111,14 @@ def atomic_folder(target: str | os.PathLike) -> Iterator[Path]:
     os.chmod(tmp, 0o755)
     try:
         yield tmp
+        fsync_tree(tmp)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=_prefix(target, _OLD), dir=target.parent))
             os.replace(target, old / target.name)
-            os.replace(tmp, target)
+            durable_replace(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, target)
+            durable_replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -102,11 +136,60 @@ def atomic_file(target: str | os.PathLike, mode: str = "w", **open_kwargs) -> It
     try:
         with os.fdopen(fd, mode, **open_kwargs) as handle:
             yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(name, 0o644)
-        os.replace(name, target)
+        durable_replace(name, target)
     finally:
         if os.path.exists(name):
             os.unlink(name)
+
+
+@contextmanager
+def spooled(source: IO[bytes], target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+    """`source` (standard input) copied into a temporary file beside `target`, removed when the block ends (and, if
+    the process is killed, at the next write to `target`)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
+    fd, name = tempfile.mkstemp(prefix=_prefix(target, _TMP), suffix=suffix, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            shutil.copyfileobj(source, handle, 1 << 20)
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+@contextmanager
+def output_lock(target: str | os.PathLike) -> Iterator[None]:
+    """Hold `.NAME.lock` beside `target` (an exclusive flock, released by the kernel if this process dies) while a
+    run writes `target`; a second run on the same output is refused at once with the first one's pid."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = target.with_name(f".{target.name}.{_LOCK}")
+    while True:
+        handle = open(path, "a+")  # noqa: SIM115 (held until the block ends)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise OutputError(f"{target}: another mlc run (pid {holder}) is writing this output now (hint: wait for "
+                              "it to finish, or choose another output path)") from None
+        if path.exists() and os.path.samestat(os.fstat(handle.fileno()), os.stat(path)):
+            break
+        handle.close()  # the previous holder removed the file between our open and our lock: lock the new one
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        handle.close()
 
 
 def _resolved(path: str | os.PathLike) -> Path:

@@ -22,8 +22,27 @@ T = TypeVar("T", bound="Options")
 
 def option(default: Any, help: str, **extra: Any) -> Any:
     """A dataclass field with its help text; `choices=` limits its values, `env=` names an environment variable
-    that sets it when neither a flag nor a config file does."""
+    that sets it when neither a flag nor a config file does, and `at_least=`, `above=`, `at_most=`, `below=` bound a
+    number (checked by `check_ranges` before any work, wherever the value came from)."""
     return dataclasses.field(default=default, metadata={"help": help, **extra})
+
+
+_BOUNDS = {"at_least": (lambda v, b: v >= b, "at least {}"), "above": (lambda v, b: v > b, "more than {}"),
+           "at_most": (lambda v, b: v <= b, "at most {}"), "below": (lambda v, b: v < b, "less than {}")}
+
+
+def check_ranges(options: Any) -> None:
+    """Every bounded numeric field of `options` (a dataclass) within its bounds, else one ConfigError naming the
+    flag, the bounds and the value. None (an option left to its automatic value) is not checked."""
+    for f in dataclasses.fields(options):
+        value = getattr(options, f.name, None)
+        bounds = [(name, f.metadata[name]) for name in _BOUNDS if name in f.metadata]
+        if value is None or not bounds or isinstance(value, bool):
+            continue
+        if not isinstance(value, (int, float)) or value != value or \
+                not all(_BOUNDS[name][0](value, bound) for name, bound in bounds):
+            wanted = " and ".join(_BOUNDS[name][1].format(bound) for name, bound in bounds)
+            raise ConfigError(f"--{f.name.replace('_', '-')} must be {wanted}, got {value!r}")
 
 
 @dataclasses.dataclass
@@ -153,7 +172,9 @@ def build_args(cls: type[T], namespace: argparse.Namespace, config: str | None =
         if variable and os.environ.get(variable) and name not in values:
             values[name] = _config_value(f"environment variable {variable}", f, hints[name], os.environ[variable])
     values.update({k: v for k, v in vars(namespace).items() if k != "config"})
-    return cls(**{k: v for k, v in values.items() if k in fields})
+    parsed = cls(**{k: v for k, v in values.items() if k in fields})
+    check_ranges(parsed)
+    return parsed
 
 
 def _config_value(config: str | None, f: dataclasses.Field, annotation: Any, value: Any) -> Any:

@@ -59,17 +59,17 @@ class DataArgs(InputArgs):
     label_delimiter: str | None = option(None, "Delimiter of label names in a list column (default: | ; or ,).")
     label_names: str | None = option(None, "Label names for integer ids: a file with one name per line, or names "
                                          "comma-separated (default: labels.txt beside the data, if present).")
-    label_id_base: int = option(0, "The id of the first label name (0, or 1 for 1-based ids).")
+    label_id_base: int = option(0, "The id of the first label name (0, or 1 for 1-based ids).", at_least=0)
     empty_text: str = option("error", "Rows with empty or missing text: error, or drop (and count them).",
                            choices=("error", "drop"))
     validation_size: float = option(0.1, "Fraction of the training rows held out for validation when no "
-                                       "validation split is given (stratified by language and labels); 0 for none.")
+                                       "validation split is given (stratified by language and labels); 0 for none.", at_least=0, below=1)
     threshold_holdout: float = option(0.0, "When a validation split is given: fraction of the training rows held "
                                           "back (stratified) to tune thresholds on, together with validation; "
-                                          "0 for none. Without one, the validation slice serves already.")
-    seed: int = option(42, "Random seed (validation split, sampling, initialisation).")
+                                          "0 for none. Without one, the validation slice serves already.", at_least=0, below=1)
+    seed: int = option(42, "Random seed (validation split, sampling, initialisation).", at_least=0, below=2**32)
     split_seed: int | None = option(None, "Seed of the validation and holdout splits alone (default: seed), to vary "
-                                        "the training seed over the same held-out rows (seed studies, ensembles).")
+                                        "the training seed over the same held-out rows (seed studies, ensembles).", at_least=0, below=2**32)
 
     @property
     def split_random_state(self) -> int:

@@ -56,4 +56,4 @@ def resolve_languages(texts: Sequence[str], languages: Sequence[str | None] | No
                       ) -> list[str]:
     """`resolve_language` per text; `languages` None detects every one."""
     given = list(languages) if languages is not None else [None] * len(texts)
-    return [resolve_language(text, lang, known)[0] for text, lang in zip(texts, given)]
+    return [resolve_language(text, lang, known)[0] for text, lang in zip(texts, given, strict=True)]

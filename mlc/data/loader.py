@@ -259,7 +259,7 @@ class RowReader:
 
     def read(self, rows: list[dict[str, Any]], locations: list[int | str]) -> list[_Example]:
         examples = []
-        for row, where in zip(rows, locations):
+        for row, where in zip(rows, locations, strict=True):
             self.count += 1
             example = self._example(row, where)
             if example is not None and where not in self.cells.drop:  # missing_labels="drop"

@@ -167,16 +167,23 @@ def _text_blocks(path: Path, encoding: str) -> Iterator[str]:
 
 def _text_lines(path: Path, encoding: str) -> Iterator[str]:
     """The lines of a text file, each with its line end. A line ends at \\n (or \\r\\n); a lone \\r inside a line is
-    text, except in a file with no \\n at all (old Mac line ends), whose lines end at \\r."""
-    rest, separator = "", None
+    text, wherever it falls, except in a file with no \\n at all (old Mac line ends), whose lines end at \\r. The
+    rule is the whole file's: text is held back until its first \\n (or its end) shows which it is."""
+    rest, newline = "", False
     for block in _text_blocks(path, encoding):
-        if separator is None and ("\n" in block or "\r" in block):
-            separator = "\n" if "\n" in block else "\r"
         rest += block
-        lines = rest.split(separator) if separator else [rest]
+        newline = newline or "\n" in block
+        if not newline:
+            continue
+        lines = rest.split("\n")
         rest = lines.pop()
         for line in lines:
-            yield line + separator
+            yield line + "\n"
+    separator = "\n" if newline else "\r"
+    lines = rest.split(separator)
+    rest = lines.pop()
+    for line in lines:
+        yield line + separator
     if rest:
         yield rest
 
@@ -249,13 +256,14 @@ def _parse_records(path: Path, lines: Iterator[str], delimiter: str, quoting: bo
 
 
 def _check_merged_rows(path: Path, line: int, fields: list[str], delimiter: str, width: int) -> None:
-    """A quoted field that runs over several lines and holds the delimiter on them is almost always rows merged by
-    a stray quote (in a TSV file, always; in a CSV file of 3+ columns, when one of its lines is a whole row)."""
+    """A quoted field that runs over several lines, one of which is a whole row of the file (a table of 3+
+    columns), is rows merged by a stray quote: refused. Any other quoted field, as a CSV writer quotes a text with
+    line ends and delimiters in it, is text."""
     for value in fields:
         if ("\n" not in value and "\r" not in value) or delimiter not in value:
             continue
         parts = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        if delimiter == "\t" or (width >= 3 and any(len(p.split(delimiter)) == width for p in parts[1:])):
+        if width >= 3 and any(len(p.split(delimiter)) == width for p in parts[1:]):
             raise QuotingError(
                 f"a quoted field runs over {len(parts)} lines and holds {_format_name(delimiter)} delimiters: "
                 "a stray quote character has probably merged rows", path=str(path), line=line,
@@ -348,9 +356,35 @@ def _delimited_rows(stream: TableStream, kind: str, encoding: str, header: bool 
             raise DataError(f"has {len(fields)} fields but the header has {len(names)}", path=str(path), line=line,
                             hint=hint)
         count += 1
-        yield line, dict(zip(names, fields))
+        yield line, dict(zip(names, fields, strict=True))
     if not count and header:
         raise DataError("has a header line but no rows", path=str(path), hint="add rows below the header")
+
+
+class DuplicateKey(ValueError):
+    """A JSON object that names one key twice (json.loads would keep the last value and lose the first)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        raise DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return record
+
+
+def _duplicate_error(path: Path, err: DuplicateKey, line: int | None) -> DataError:
+    return DataError(f"an object names the key {err.key!r} twice, so one of its values would be lost", path=str(path),
+                     line=line, hint="give each column (key) a distinct name")
+
+
+def load_json(text: str) -> Any:
+    """json.loads that refuses an object with a repeated key (DuplicateKey) instead of keeping its last value."""
+    return json.loads(text, object_pairs_hook=_unique_keys)
 
 
 def _jsonl_rows(stream: TableStream, encoding: str, bad_lines: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -359,7 +393,9 @@ def _jsonl_rows(stream: TableStream, encoding: str, bad_lines: str) -> Iterator[
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = load_json(line)
+        except DuplicateKey as err:
+            raise _duplicate_error(path, err, number) from None
         except ValueError as err:
             if bad_lines == "skip":
                 stream.skipped_lines.append(number)
@@ -396,7 +432,9 @@ def _checked_records(path: Path, records: Iterator[Any], what: str, stream: Tabl
 def _json_records(path: Path, encoding: str) -> list[Any]:
     text = "".join(_text_blocks(path, encoding))
     try:
-        payload = json.loads(text)
+        payload = load_json(text)
+    except DuplicateKey as err:
+        raise _duplicate_error(path, err, None) from None
     except ValueError as err:
         raise DataError(f"invalid JSON ({err.msg})", path=str(path), line=getattr(err, "lineno", None),
                         hint="a .json file holds a list of objects; use .jsonl for one object per line") from err
@@ -419,6 +457,13 @@ def _parquet_records(path: Path, stream: TableStream, size: int) -> Iterator[dic
     try:
         source = pq.ParquetFile(path)
         stream.columns = list(source.schema_arrow.names)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise DataError(f"cannot read Parquet ({err})", path=str(path)) from err
+    repeated = sorted({name for name in stream.columns if stream.columns.count(name) > 1})
+    if repeated:
+        raise DataError(f"has more than one column named {repeated[0]!r}, so one of them would be lost",
+                        path=str(path), hint="give each column a distinct name")
+    try:
         for batch in source.iter_batches(batch_size=size):
             yield from batch.to_pylist()
     except Exception as err:  # pyarrow raises several types for a damaged file

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from mlc.core.errors import ConfigError, DataError, FileAccessError
+from mlc.core.errors import ConfigError, DataError, MlcError
+from mlc.core.fingerprint import file_stamp
 from mlc.data.aligned import LabelledRows, absent_labels_note, annotation_mask
 from mlc.data.args import DataArgs
 from mlc.data.labels import ColumnSurvey
@@ -45,14 +45,14 @@ class _File:
     args: DataArgs
     survey: ColumnSurvey | None = None
     skipped_lines: int = 0
-    stamp: tuple[int, int] | None = None  # size and modification time when it was surveyed
+    stamp: tuple[int, int, str] | None = None  # size, modification time and digest when it was surveyed
 
     def surveyed(self, size: int) -> _File:
         """Survey the columns of every row (the first pass)."""
         if self.table is not None:
             self.survey = ColumnSurvey.of(self.table)
             return self
-        self.stamp = _stamp(self.source.path)
+        self.stamp = file_stamp(self.source.path)
         stream = self._stream(size)
         for chunk in stream:
             self.survey = self.survey or ColumnSurvey(stream.path, has_header=stream.has_header)
@@ -74,17 +74,13 @@ class _File:
         return stream_table(self.source.path, **reader_options(self.args), chunk_rows=size)
 
     def check_unchanged(self) -> None:
-        if self.stamp is not None and _stamp(self.source.path) != self.stamp:
-            raise DataError("the file changed while it was being read", path=str(self.source.path),
-                            hint="score a copy that nothing writes to")
+        if self.stamp is not None and file_stamp(self.source.path) != self.stamp:
+            raise changed_error(self.source.path)
 
 
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        status = os.stat(path)
-    except OSError as err:
-        raise FileAccessError(err, "cannot read") from None
-    return status.st_size, status.st_mtime_ns
+def changed_error(path: str | os.PathLike) -> DataError:
+    return DataError("the file changed while it was being read", path=str(path),
+                     hint="score a copy that nothing writes to")
 
 
 class StreamedTexts:
@@ -107,18 +103,23 @@ class StreamedTexts:
         for file in self.files:
             file.check_unchanged()
             reader = RowReader(file.survey, file.source, self.args, self.label_names, Reading())
-            for chunk in file.chunks(size):
-                buffer += [example.text for example in reader.read(chunk.rows, chunk.locations)]
-                while len(buffer) >= size:
-                    count += size
-                    yield buffer[:size]
-                    buffer = buffer[size:]
+            try:
+                for chunk in file.chunks(size):
+                    buffer += [example.text for example in reader.read(chunk.rows, chunk.locations)]
+                    while len(buffer) >= size:
+                        count += size
+                        yield buffer[:size]
+                        buffer = buffer[size:]
+            except MlcError:  # a row that read well before: the file changed under us, which is what to say
+                file.check_unchanged()
+                raise
         if buffer:
             count += len(buffer)
             yield buffer
-        if count != self.rows:  # a file rewritten within its modification time's resolution
-            raise DataError(f"the data changed while it was being read ({self.rows} rows, then {count})",
-                            path=str(self.files[0].source.path), hint="score a copy that nothing writes to")
+        for file in self.files:  # the texts just scored are the ones whose labels were read
+            file.check_unchanged()
+        if count != self.rows:
+            raise changed_error(self.files[0].source.path)
 
 
 def text_chunks(texts: Sequence[str] | StreamedTexts, size: int) -> Iterator[Sequence[str]]:
@@ -158,13 +159,19 @@ def read_labelled(args: DataArgs, labels: list[str], split: str = "auto", chunk_
         for source, table in files[part]:
             file = _File(source, table, args).surveyed(chunk_rows)
             reader = RowReader(file.survey, source, args, label_names, reading)
-            for chunk in file.chunks(chunk_rows):
-                examples = reader.read(chunk.rows, chunk.locations)
-                check_ids(part, examples, seen_ids)
-                found.add(examples)
-                if on_texts is not None:
-                    on_texts([e.text for e in examples], [e.language for e in examples])
-            reader.finish(file.skipped_lines)
+            file.check_unchanged()
+            try:
+                for chunk in file.chunks(chunk_rows):
+                    examples = reader.read(chunk.rows, chunk.locations)
+                    check_ids(part, examples, seen_ids)
+                    found.add(examples)
+                    if on_texts is not None:
+                        on_texts([e.text for e in examples], [e.language for e in examples])
+                reader.finish(file.skipped_lines)
+            except MlcError:  # a changed file is said as such, not as the odd row it made
+                file.check_unchanged()
+                raise
+            file.check_unchanged()
             reading.column_order.update(dict.fromkeys(file.survey.columns))
             read.append(file)
     reading.column_order.update(reading.dict_keys)

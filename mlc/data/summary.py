@@ -37,14 +37,14 @@ def summarize(data) -> dict[str, Any]:
             "rows": n,
             "label_cardinality": round(float(vectors.sum()) / n, 4) if n else 0.0,
             "no_label_rows": int((vectors.sum(axis=1) == 0).sum()),
-            "label_counts": dict(zip(labels, vectors.sum(axis=0).tolist())),
+            "label_counts": dict(zip(labels, vectors.sum(axis=0).tolist(), strict=True)),
         }
         if split == "train":
             frequency = {}
             for language in sorted(set(languages.tolist())):
                 counts = vectors[languages == language].sum(axis=0).tolist()
                 annotated = set(data.language_labels[language])
-                frequency[language] = {label: c for label, c in zip(labels, counts) if label in annotated}
+                frequency[language] = {label: c for label, c in zip(labels, counts, strict=True) if label in annotated}
     return {
         "labels": labels,
         "languages": {lang: {"rows": rows_by_language[lang], "labels": names}

@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from mlc.core.errors import ConfigError
-from mlc.core.options import Options, option
+from mlc.core.options import Options, check_ranges, option
 from mlc.inference.args import BACKENDS
 
 MAX_BATCH_ROWS = 5000
@@ -25,22 +24,19 @@ class AppArgs(Options):
                                            "(the encoder frozen, heads fitted in seconds) or fine-tune (a few "
                                            "minutes on 2 CPU cores).", choices=("head-only", "fine-tune"))
     host: str = option("127.0.0.1", "Address to listen on; 0.0.0.0 for every interface.", env="GRADIO_SERVER_NAME")
-    port: int = option(7860, "Port.", env="GRADIO_SERVER_PORT")
+    port: int = option(7860, "Port.", env="GRADIO_SERVER_PORT", at_least=1, at_most=65535)
     share: bool = option(False, "Also create a public gradio.live link (needs internet).")
-    max_chars: int = option(2000, "Longest text classified; longer input is cut, with a message.")
+    max_chars: int = option(2000, "Longest text classified; longer input is cut, with a message.", at_least=1)
     concurrency: int = option(32, "Requests taken from the queue at once; the texts of those in flight together are "
-                                   "scored in one batch.")
-    max_batch: int = option(32, "Most texts scored in one batch.")
-    backend: str = option("auto", "auto (the bundle's int8 ONNX graph when it has one, else torch), torch, onnx, "
+                                   "scored in one batch.", at_least=1)
+    max_batch: int = option(32, "Most texts scored in one batch.", at_least=1)
+    backend: str = option("auto", "auto (the bundle's int8 ONNX graph when it has one, else its fp32 one, else "
+                                  "torch), torch, onnx, "
                                   "onnx-int8 or onnx-fp32.", choices=BACKENDS)
-    threads: int | None = option(None, "CPU threads for scoring (default: the cores this process may use).")
-    queue_size: int = option(256, "Requests that may wait.")
-    max_batch_rows: int = option(MAX_BATCH_ROWS, "Rows labelled per uploaded file.")
+    threads: int | None = option(None, "CPU threads for scoring (default: the cores this process may use).", at_least=1)
+    queue_size: int = option(256, "Requests that may wait.", at_least=1)
+    max_batch_rows: int = option(MAX_BATCH_ROWS, "Rows labelled per uploaded file.", at_least=1)
 
     def validate(self) -> AppArgs:
-        for name in ("max_chars", "concurrency", "queue_size", "max_batch_rows", "max_batch"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
-        if not 0 < self.port < 65536:
-            raise ConfigError(f"--port must be in 1..65535, got {self.port}")
+        check_ranges(self)
         return self

@@ -1,5 +1,7 @@
 """What the demo serves, apart from its widgets: the classifier (loaded, or the demo bundle built, in a background
-thread so the page is up at once), its status, and the per-request logic (length cap, language, decisions)."""
+thread so the page is up at once), its status, and the per-request logic (length cap, language, decisions). Every
+use of the classifier's model and tokenizer goes through one scoring worker (mlc.demo.batching): requests, files,
+the held-out summary and the swap to the int8 graph alike."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,6 +24,7 @@ from mlc.demo.batching import MicroBatcher
 from mlc.demo.bundle import demo_labels, ensure_demo_bundle
 from mlc.inference.classifier import Classifier
 
+T = TypeVar("T")
 log = logging.getLogger("mlc.app")
 AUTO = "auto-detect"
 
@@ -68,7 +72,7 @@ class DemoService:
     def _load(self) -> None:
         try:
             folder = self.model if self.model is not None else ensure_demo_bundle(self.cache_dir, self.recipe)
-            self.classifier = Classifier.load(folder, backend=self.backend, threads=self.threads)
+            self._publish(Classifier.load(folder, backend=self.backend, threads=self.threads))
             self.ready_seconds = time.perf_counter() - self.started
             log.warning("mlc: model ready in %.0f s: %s", self.ready_seconds, self.classifier.path)
         except Exception as error:  # shown in the status line; the app keeps serving it
@@ -76,7 +80,7 @@ class DemoService:
             log.error("mlc: the model could not be loaded\n%s", traceback.format_exc())
             return
         if self.model is None:
-            self.held_out = held_out_summary(self.classifier)
+            self.held_out = self.run(held_out_summary)
         if self.model is None and self.backend == "auto" and self.classifier.backend == "torch":
             self._serve_int8(Path(str(self.classifier.path)))
 
@@ -96,11 +100,22 @@ class DemoService:
             export_onnx(folder, quantize=True, texts=texts)
             upgraded = Classifier.load(folder, backend="auto", threads=self.threads)
             if upgraded.backend == "onnx":
-                self.classifier = upgraded
+                self._publish(upgraded)
                 log.warning("mlc: now serving the int8 ONNX graph (%.0f s after the start)",
                             time.perf_counter() - self.started)
         except Exception:  # the PyTorch classifier keeps serving
             log.error("mlc: the int8 export failed; PyTorch keeps serving\n%s", traceback.format_exc())
+
+    def _publish(self, classifier: Classifier) -> None:
+        """Serve `classifier` from the next model call on: set by the scoring worker between batches, once loaded."""
+        def swap() -> None:
+            self.classifier = classifier
+
+        self.batcher.call(swap)
+
+    def run(self, job: Callable[[Classifier], T]) -> T:
+        """`job(classifier)` on the scoring worker, alone: the way to any use of the model other than one text."""
+        return self.batcher.call(lambda: job(self.require()))
 
     @property
     def ready(self) -> bool:
@@ -142,6 +157,8 @@ class DemoService:
 
     def score(self, text: str, language: str | None = AUTO) -> Scored:
         clf = self.require()
+        _check_type("text", text, str)
+        _check_type("language", language, str)
         text = (text or "").strip()
         if not text:
             raise ConfigError("the text is empty: type or paste a text to classify")
@@ -172,13 +189,21 @@ class DemoService:
         """The API's answer: scores, thresholds used, predicted labels, language and any note. Concurrent requests
         are scored together (MicroBatcher); each keeps its own text, language and thresholds."""
         clf = self.require()
+        _check_type("thresholds", thresholds, dict)
         clf.resolve_thresholds(thresholds)  # a bad threshold costs no scoring
         scored = self.score(text, language)
         used = np.atleast_2d(clf.resolve_thresholds(thresholds, [scored.language]))[0]
         return {"labels": self.decide(scored.probs, used.tolist(), scored.language),
-                "scores": {label: round(float(p), 6) for label, p in zip(clf.labels, scored.probs)},
-                "thresholds": {label: round(float(t), 6) for label, t in zip(clf.labels, used)},
+                "scores": {label: float(p) for label, p in zip(clf.labels, scored.probs, strict=True)},
+                "thresholds": {label: float(t) for label, t in zip(clf.labels, used, strict=True)},
                 "language": scored.language, "detected_language": scored.detected, "note": scored.note}
+
+
+def _check_type(field: str, value: Any, kind: type) -> None:
+    """A request field of the wrong JSON type (a number or a list for the text) is a refusal naming the field."""
+    if value is not None and not isinstance(value, kind):
+        names = {str: "a string", dict: "an object {label: threshold}"}
+        raise ConfigError(f"the field '{field}' must be {names[kind]}, not {type(value).__name__} {value!r}"[:300])
 
 
 def held_out_summary(classifier: Classifier) -> str:

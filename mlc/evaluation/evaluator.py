@@ -17,7 +17,7 @@ from mlc.data.streaming import read_labelled
 from mlc.evaluation.args import EvaluateArgs
 from mlc.inference.chunks import score_in_chunks
 from mlc.inference.classifier import Classifier
-from mlc.metrics.scores import bootstrap_f1, multilabel_metrics, single_label_metrics, uniform_thresholds
+from mlc.metrics.scores import bootstrap_f1, multilabel_metrics, single_label_metrics
 from mlc.metrics.thresholds import tune as tune_thresholds
 from mlc.model import distributed
 
@@ -99,14 +99,19 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
 
 
 def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> tuple[Evaluation, list[str]]:
-    """Tune thresholds on the evaluated rows; return the evaluation under the new thresholds and the labels whose
-    precision/recall target was out of reach."""
+    """Tune thresholds on the evaluated rows; return the evaluation under the new thresholds and what tuning could
+    not decide, one line each (targets out of reach, labels without positives, languages without rows: all keep
+    the thresholds they had)."""
     if classifier.problem == "single_label":
         raise ConfigError("--tune-thresholds applies to multi-label bundles (single-label ones take the arg-max)")
     data, languages = evaluation.data, evaluation.languages
-    shown = uniform_thresholds(evaluation.thresholds)
-    found = tune_thresholds(evaluation.probs, data.truth, data.mask, languages, args.tune_objective, args.target,
-                            np.where(np.isnan(shown), classifier.thresholds, shown))
+    override = classifier.option_thresholds(args.thresholds)
+    in_force = {lang: classifier.resolve_thresholds(override, [lang])[0] for lang in classifier.language_thresholds}
+    try:
+        found = tune_thresholds(evaluation.probs, data.truth, data.mask, languages, args.tune_objective, args.target,
+                                classifier.resolve_thresholds(override), in_force)
+    except ValueError as err:
+        raise ConfigError(f"--target: {err}") from None
     tuned = found.for_rows(languages)
     pred = classifier.decide(evaluation.probs, tuned, languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, evaluation.probs, pred, tuned,
@@ -115,4 +120,17 @@ def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> 
                    seen_in_bundle=evaluation.metrics.get("seen_in_bundle"), precision=classifier.precision)
     payload = threshold_payload(classifier.labels, found.shared, found.per_language, classifier.language_labels)
     return Evaluation(metrics, evaluation.probs, pred, tuned, data, classifier.labels, languages, payload), \
-        [classifier.labels[j] for j in found.missed]
+        _kept_notes(found, classifier.labels, args.target)
+
+
+def _kept_notes(found, labels: list[str], target: float) -> list[str]:
+    notes = []
+    if found.missed:
+        notes.append(f"the target {target} was out of reach for {', '.join(labels[j] for j in found.missed)}; "
+                     "they keep their thresholds")
+    if found.no_positives:
+        notes.append(f"no positive example of {', '.join(labels[j] for j in found.no_positives)} in these rows; "
+                     "they keep their thresholds")
+    if found.kept_languages:
+        notes.append(f"no rows in {', '.join(found.kept_languages)}; these languages keep their thresholds")
+    return notes

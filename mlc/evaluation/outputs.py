@@ -10,6 +10,7 @@ from typing import Any
 
 from mlc.bundle.folder import read_bundle_info, replace_thresholds
 from mlc.core.atomic import atomic_folder
+from mlc.core.numbers import exact_float
 from mlc.evaluation.evaluator import Evaluation
 from mlc.evaluation.report import markdown_report, write_plots
 
@@ -37,5 +38,5 @@ def write_outputs(evaluation: Evaluation, output: str | Path, plots: bool = True
                 writer.writerow([data.ids[i], data.languages[i], text,
                                  "|".join(label for j, label in enumerate(labels) if data.truth[i, j]),
                                  "|".join(label for j, label in enumerate(labels) if evaluation.pred[i, j]),
-                                 *[f"{p:.6f}" for p in evaluation.probs[i]]])
+                                 *map(exact_float, evaluation.probs[i])])
     return Path(output)

@@ -26,7 +26,7 @@ def _table(header: list[str], rows: list[list[Any]], markdown: bool) -> list[str
         lines = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * len(header)]
         return lines + ["| " + " | ".join(row) + " |" for row in cells[1:]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    fmt = lambda row: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))  # noqa: E731
+    fmt = lambda row: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))  # noqa: E731
     return [fmt(cells[0]), "  ".join("-" * w for w in widths)] + [fmt(row) for row in cells[1:]]
 
 
@@ -56,7 +56,7 @@ def _sections(metrics: dict[str, Any], markdown: bool) -> list[str]:
         matrix = single["confusion_matrix"]
         lines += h("Confusion matrix (rows: true, columns: predicted)")
         lines += _table(["", *matrix["labels"]], [[label, *row] for label, row in
-                                                 zip(matrix["labels"], matrix["matrix"])], markdown)
+                                                 zip(matrix["labels"], matrix["matrix"], strict=True)], markdown)
     lines += h("Per language")
     lines += _table(["language", "rows", "labels", "macro_f1", "micro_f1", "macro_roc_auc"],
                     [[lang, m["summary"]["rows"], m["summary"]["labels"], m["summary"]["macro_f1"],

@@ -15,12 +15,13 @@ import numpy as np
 from mlc.bundle.folder import load_bundle_model
 from mlc.bundle.thresholds import bundle_thresholds
 from mlc.core.atomic import atomic_folder
-from mlc.core.errors import MlcError
+from mlc.core.errors import ConfigError, MlcError
 from mlc.model.onnx_model import FP32_FILE, INPUTS, INT8_FILE, ONNX_DIR, RECORD_FILE, OnnxModel
 
 OPSET = 17
 FP32_TOLERANCE = 1e-4  # the largest probability difference from PyTorch an fp32 graph may show
-INT8_AGREEMENT = 0.99  # the share of (text, label) decisions an int8 graph must keep
+INT8_AGREEMENT = 0.99  # the share of texts whose whole label set an int8 graph must keep
+MIN_CHECK_TEXTS = 500  # texts of the bundle's own kind an int8 graph is judged on, at least
 MAX_CHECK_TEXTS = 1000
 # Texts the parity checks score: several scripts, short and long (up to the bundle's max_length).
 CHECK_TEXTS = [
@@ -60,18 +61,31 @@ def _logits_module(model):
     return Logits().eval()
 
 
-def export_onnx(bundle: str | Path, quantize: bool = True, texts: list[str] | None = None) -> dict[str, Any]:
-    """Write BUNDLE/onnx/ (replacing an earlier export atomically) and return its record. The graphs are checked
-    on `texts` (the bundle's own kind of text: training passes its validation texts; at most MAX_CHECK_TEXTS),
-    else on a few built-in texts in several scripts."""
+def check_int8_texts(texts: list[str] | None, what: str) -> None:
+    """Refuse to judge an int8 graph on fewer than MIN_CHECK_TEXTS texts of the bundle's kind."""
+    count = len([t for t in texts or [] if t.strip()])
+    if count < MIN_CHECK_TEXTS:
+        raise ConfigError(f"{what} has {count} texts; an int8 graph is judged on at least {MIN_CHECK_TEXTS} texts of "
+                          "the bundle's own kind (hint: --check-texts FILE with more rows, or --quantize none)")
+
+
+def export_onnx(bundle: str | Path, quantize: bool = True, texts: list[str] | None = None,
+                source: str = "given texts") -> dict[str, Any]:
+    """Write BUNDLE/onnx/ (replacing an earlier export atomically) and return its record. The graphs are checked on
+    `texts` (the bundle's own kind, `source` saying where they come from; at most MAX_CHECK_TEXTS): the int8 graph
+    needs MIN_CHECK_TEXTS of them; the fp32 graph is checked on them, else on a few built-in texts in several
+    scripts."""
     import torch
 
     from mlc.model.scoring import score_ids
 
+    texts = [t for t in texts or [] if t.strip()][:MAX_CHECK_TEXTS]
+    if quantize:
+        check_int8_texts(texts, source)
     bundle = Path(bundle)
     model, tokenizer, info = load_bundle_model(bundle)
-    where = f"{min(len(texts), MAX_CHECK_TEXTS)} given texts" if texts else f"{len(CHECK_TEXTS)} built-in texts"
-    texts = list(texts)[:MAX_CHECK_TEXTS] if texts else CHECK_TEXTS
+    where = f"{len(texts)} {source}" if texts else f"{len(CHECK_TEXTS)} built-in texts"
+    texts = texts or CHECK_TEXTS
     check = _Check(tokenizer(texts, truncation=True, max_length=int(info.get("max_length") or 512))["input_ids"],
                    tokenizer, info)
     check.reference = score_ids(model, tokenizer, check.ids, 32, torch.device("cpu"), single_label=check.single)
@@ -103,10 +117,13 @@ class _Check:
         return score_batches(self.tokenizer, self.ids, 32, OnnxModel(path).logits, len(self.info["labels"]),
                              self.single)
 
-    def agreement(self, probs: np.ndarray, thresholds: np.ndarray) -> float:
+    def agreement(self, probs: np.ndarray, thresholds: np.ndarray) -> dict[str, float]:
+        """The share of texts whose decisions (label set, or arg-max) are unchanged, and of (text, label) cells."""
         if self.single:
-            return float((probs.argmax(1) == self.reference.argmax(1)).mean())
-        return float(((probs >= thresholds) == (self.reference >= thresholds)).mean())
+            same = probs.argmax(1) == self.reference.argmax(1)
+            return {"texts": float(same.mean()), "cells": float(same.mean())}
+        same = (probs >= thresholds) == (self.reference >= thresholds)
+        return {"texts": float(same.all(1).mean()), "cells": float(same.mean())}
 
 
 def _export(model, tokenizer, path: Path) -> None:
@@ -138,7 +155,8 @@ RECIPES = {"every matrix": (), "feed-forward output in fp32": ("output/dense",),
 
 def _quantize(folder: Path, check: _Check, bundle: Path) -> dict[str, Any]:
     """Dynamic int8 quantisation (weights int8 per channel, activations quantised per batch at run time): the
-    fastest recipe that keeps INT8_AGREEMENT of the decisions at the bundle's thresholds, or none."""
+    fastest recipe that keeps the whole label set of INT8_AGREEMENT of the texts at the bundle's thresholds, or
+    none."""
     import logging
 
     import onnx
@@ -159,14 +177,14 @@ def _quantize(folder: Path, check: _Check, bundle: Path) -> dict[str, Any]:
             root.setLevel(level)
         probs = check.scores(folder / INT8_FILE)
         tried[recipe] = check.agreement(probs, thresholds)
-        if tried[recipe] >= INT8_AGREEMENT:
+        if tried[recipe]["texts"] >= INT8_AGREEMENT:
             return {"precision": "int8", "kept": True, "recipe": recipe, "decision_agreement": tried,
                     "quantization": "onnxruntime.quantization.quantize_dynamic, QInt8 weights per channel",
                     "max_probability_difference": float(np.abs(probs - check.reference).max())}
     (folder / INT8_FILE).unlink()
-    print(f"mlc: warning: no int8 recipe keeps {INT8_AGREEMENT:.0%} of the decisions on the check texts ("
-          + ", ".join(f"{name}: {share:.2%}" for name, share in tried.items()) + "); only the fp32 graph was kept",
-          file=sys.stderr)
+    print(f"mlc: warning: no int8 recipe keeps the label sets of {INT8_AGREEMENT:.0%} of the check texts ("
+          + ", ".join(f"{name}: {share['texts']:.2%}" for name, share in tried.items()) + "); only the fp32 graph "
+          "was kept, which the auto backend then serves", file=sys.stderr)
     return {"precision": "int8", "kept": False, "decision_agreement": tried}
 
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from mlc.bundle.thresholds import parse_thresholds_option
 from mlc.core.errors import ConfigError
-from mlc.core.options import Options, option
+from mlc.core.options import Options, check_ranges, option
 from mlc.data.args import InputArgs
 from mlc.data.readers import CHUNK_ROWS
 from mlc.model.dtypes import PRECISIONS
@@ -24,21 +24,21 @@ class InferenceArgs(Options):
     model: str | None = option(None, "A bundle folder written by python -m mlc.train (python -m mlc.demo builds "
                                      "the demo bundle and prints its folder).")
     device: str = option("auto", "auto, cpu, cuda, or cuda:N.")
-    backend: str = option("auto", "auto (the bundle's int8 ONNX graph on a CPU when it has one and onnxruntime is "
-                                  "installed, else torch), torch, onnx (int8 if exported, else fp32), onnx-int8 or "
+    backend: str = option("auto", "auto (on a CPU with onnxruntime installed, the bundle's int8 ONNX graph, else "
+                                  "its fp32 one, else torch), torch, onnx (int8 if exported, else fp32), onnx-int8 or "
                                   "onnx-fp32 (see python -m mlc.export).", choices=BACKENDS)
-    threads: int | None = option(None, "CPU threads for scoring (default: the cores this process may use).")
+    threads: int | None = option(None, "CPU threads for scoring (default: the cores this process may use).", at_least=1)
     precision: str = option("auto", "auto (the precision the bundle's thresholds were tuned in, where this device has "
                                   "instructions for it, else fp32), fp32, bf16 or fp16 (autocast).", choices=PRECISIONS)
-    batch_size: int = option(32, "Texts per forward pass (texts are sorted by length and padded per batch).")
+    batch_size: int = option(32, "Texts per forward pass (texts are sorted by length and padded per batch).", at_least=1)
     long_text: str = option("truncate", "Texts over the bundle's max_length: truncate, or window (score overlapping "
                                       "windows and merge them per label).", choices=LONG_TEXT_MODES)
     stride: int | None = option(None, "Tokens shared by consecutive windows with --long-text window (default: a "
-                                    "quarter of the bundle's max_length).")
+                                    "quarter of the bundle's max_length).", at_least=0)
     aggregate: str = option("max", "How window scores merge per label: max or mean.", choices=AGGREGATIONS)
     chunk_rows: int = option(CHUNK_ROWS, "Rows read and scored at a time (memory holds one chunk's texts and token "
                                          "ids; prediction writes each chunk, so a kill loses at most the chunks in "
-                                         "progress; under torchrun the processes take turns by chunk).")
+                                         "progress; under torchrun the processes take turns by chunk).", at_least=1)
     progress: bool = option(True, "Show a progress bar on stderr (rows done, rows per second, time left; under "
                                   "torchrun, on the first process).")
     thresholds: str = option("bundle", "Decision thresholds: bundle (tuned per label at training), a number for "
@@ -54,12 +54,7 @@ class InferenceArgs(Options):
         if not self.model:
             raise ConfigError("no model given (hint: --model BUNDLE_DIR, a folder written by python -m mlc.train; "
                               "python -m mlc.demo builds the demo bundle and prints its folder)")
-        if self.batch_size < 1:
-            raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
-        if self.chunk_rows < 1:
-            raise ConfigError(f"--chunk-rows must be at least 1, got {self.chunk_rows}")
-        if self.stride is not None and self.stride < 0:
-            raise ConfigError(f"--stride must be 0 or more, got {self.stride}")
+        check_ranges(self)
         parse_thresholds_option(self.thresholds)
 
 

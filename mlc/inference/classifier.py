@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mlc.bundle.folder import load_bundle_model, read_bundle_info
+from mlc.bundle.folder import PREVIOUS_THRESHOLDS_FILE, load_bundle_model, read_bundle_info
 from mlc.bundle.thresholds import (
     InvalidThreshold,
     bundle_thresholds,
@@ -28,15 +28,18 @@ from mlc.bundle.thresholds import (
     check_threshold_array,
     parse_thresholds_option,
 )
+from mlc.core.cpus import usable_cpus
 from mlc.core.errors import ConfigError, ModelError
 from mlc.core.text import normalize_text
 from mlc.data.languages import resolve_languages
 from mlc.inference.args import AGGREGATIONS, BACKENDS, LONG_TEXT_MODES
 from mlc.model.dtypes import PRECISIONS, emulation_warning, precision_name, scoring_dtype
 from mlc.model.encoders import load_tokenizer
-from mlc.model.ngrams import NgramModel
-from mlc.model.onnx_model import OnnxModel, onnx_file
+from mlc.model.ngrams import NGRAMS_DIR, NgramModel
+from mlc.model.onnx_model import INT8_FILE, OnnxModel, onnx_file
 from mlc.model.scoring import Progress, score_batches, score_ids
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
 
 
 class Classifier:
@@ -68,8 +71,8 @@ class Classifier:
         """Load a bundle folder written by `python -m mlc.train`.
 
         `backend`: torch; onnx (the bundle's int8 graph, else its fp32 one; see python -m mlc.export), onnx-int8 or
-        onnx-fp32; auto (default): the int8 graph on a CPU where the bundle has one and onnxruntime is installed,
-        else torch. `precision` (torch): auto (the precision the bundle's thresholds were tuned in, where this
+        onnx-fp32; auto (default): on a CPU with onnxruntime installed, the bundle's int8 graph, else its fp32 graph
+        (said on stderr), else torch. `precision` (torch): auto (the precision the bundle's thresholds were tuned in, where this
         device has instructions for it, else fp32), fp32, bf16 or fp16 (autocast). `threads`: CPU threads (default:
         the cores this process may use)."""
         folder = Path(path).expanduser()
@@ -87,11 +90,24 @@ class Classifier:
 
         from mlc.model.device import pick_device
 
-        if threads:
-            torch.set_num_threads(threads)
+        torch.set_num_threads(threads or usable_cpus())
         model, tokenizer, info = load_bundle_model(folder)
         target = pick_device(device)
         return cls(model.to(target), tokenizer, info, target, folder, NgramModel.load(folder), precision)
+
+    def model_files(self) -> list[Path]:
+        """The bundle's files this classifier was loaded from: the weights (PyTorch) or the graph (ONNX), the
+        tokenizer, configuration and thresholds, and the n-gram models."""
+        if self.path is None:
+            return []
+        folder, skip = Path(self.path), {"README.md", PREVIOUS_THRESHOLDS_FILE}
+        files = [p for p in folder.iterdir() if p.is_file() and p.name not in skip
+                 and not (self.onnx and p.suffix in WEIGHT_SUFFIXES)]
+        if self.ngrams is not None:
+            files += [p for p in (folder / NGRAMS_DIR).rglob("*") if p.is_file()]
+        if self.onnx:
+            files.append(Path(self.model.path))
+        return sorted(files)
 
     @property
     def languages(self) -> list[str]:
@@ -211,16 +227,19 @@ class Classifier:
         """Languages given without their texts, resolved without detection (a missing one is undetermined)."""
         return self.resolve_languages([""] * len(languages), languages)
 
-    def option_thresholds(self, spec: str) -> np.ndarray | None:
-        """--thresholds: 'bundle' (None: the bundle's own, per language where it has them), one number in [0, 1],
-        or a JSON file of {label: threshold} (or the bundle's thresholds.json format). Every value is checked."""
+    def option_thresholds(self, spec: str) -> float | Mapping[str, float] | Sequence[float] | None:
+        """--thresholds as an override of the bundle's thresholds, checked against its labels: None ('bundle'), one
+        number for every label, or a JSON file's {label: threshold} (or list). It is not resolved here: `decide` and
+        `resolve_thresholds` apply it over each row's language's tuned thresholds, so labels it does not name keep
+        their per-language values."""
         chosen = parse_thresholds_option(spec)
         if chosen is None:
             return None
         try:
-            return self.resolve_thresholds(chosen)
+            self.resolve_thresholds(chosen)  # every value checked once, before any scoring
         except ConfigError as err:
             raise ConfigError(f"--thresholds {spec}: {err}") from None
+        return chosen
 
     def predict(self, texts: Sequence[str], thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
                 languages: Sequence[str | None] | None = None, **options: Any) -> list[dict[str, Any]]:
@@ -232,10 +251,10 @@ class Classifier:
         probs = self.predict_proba(texts, languages=languages, **options)
         decided = self.decide(probs, thresholds, languages)
         results = []
-        for row, chosen in zip(probs, decided):
+        for row, chosen in zip(probs, decided, strict=True):
             order = np.argsort(-row, kind="stable")
             results.append({"labels": [self.labels[j] for j in order if chosen[j]],
-                            "scores": {label: float(p) for label, p in zip(self.labels, row)}})
+                            "scores": {label: float(p) for label, p in zip(self.labels, row, strict=True)}})
         return results
 
     def __repr__(self) -> str:
@@ -261,10 +280,15 @@ def _onnx_graph(folder: Path, backend: str, device: str, precision: str) -> Path
         import importlib.util
 
         graph = onnx_file(folder, "int8")
+        if not graph.is_file() and onnx_file(folder, "fp32").is_file():
+            graph = onnx_file(folder, "fp32")
         usable = device in ("auto", "cpu") and precision == "auto" and graph.is_file() and \
             importlib.util.find_spec("onnxruntime") is not None
         if not usable or (device == "auto" and _has_gpu()):
             return None
+        if graph.name != INT8_FILE:
+            print(f"mlc: {folder} has no int8 graph (its export kept none, or was not asked for one); scoring with "
+                  "its fp32 ONNX graph", file=sys.stderr)
         return graph
     if device not in ("auto", "cpu"):
         raise ConfigError(f"--backend {backend} runs on the CPU (hint: --device cpu, or --backend torch)")

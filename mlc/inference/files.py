@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlc.core.errors import ConfigError
+from mlc.core.errors import ConfigError, DataError, MlcError
+from mlc.core.fingerprint import file_stamp
 from mlc.data.args import InputArgs
 from mlc.data.loader import LANGUAGE_COLUMNS, TEXT_COLUMNS, pick_column
 from mlc.data.readers import Table, data_suffix, iter_lines, split_lines, stream_table
@@ -84,7 +85,7 @@ def open_inputs(source: str | None, args: InputArgs, chunk_rows: int = CHUNK_ROW
 def _line_chunks(lines: Iterator[str], size: int) -> Iterator[InputChunk]:
     index = start = 0
     while True:
-        block = [line for _, line in zip(range(size), lines)]
+        block = [line for _, line in zip(range(size), lines, strict=False)]
         if not block:
             return
         yield InputChunk(index, start, [{"text": line} for line in block], block, [None] * len(block))
@@ -97,18 +98,31 @@ def _text_of(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Survey:
-    """A first pass over an input file: its rows and every column (for a header written before the rows)."""
+    """A first pass over an input file: its rows, every column (for a header written before the rows) and what the
+    file held (size, modification time, digest: the scoring pass must read the same bytes)."""
 
     rows: int
     columns: list[str]
+    stamp: tuple[int, int, str]
+
+    def check_unchanged(self, source: str) -> None:
+        if file_stamp(source) != self.stamp:
+            raise DataError("the file changed while it was being read", path=source,
+                            hint="predict from a copy that nothing writes to")
 
 
 def survey_inputs(source: str, args: InputArgs, chunk_rows: int = CHUNK_ROWS) -> Survey:
     """Read `source` through once without keeping its rows: how many there are, and all their columns. Every problem
     with the file (a bad line, a missing text column) is found here, before a model is loaded."""
-    inputs = open_inputs(source, args, chunk_rows)
-    rows = sum(len(chunk.records) for chunk in inputs)
-    return Survey(rows, list(inputs.columns))
+    survey = Survey(0, [], file_stamp(source))
+    try:
+        inputs = open_inputs(source, args, chunk_rows)
+        rows = sum(len(chunk.records) for chunk in inputs)
+    except MlcError:
+        survey.check_unchanged(source)
+        raise
+    survey.check_unchanged(source)
+    return Survey(rows, list(inputs.columns), survey.stamp)
 
 
 def read_inputs(source: str | None, args: InputArgs
@@ -128,6 +142,6 @@ def predict_texts(classifier, texts: list[str], languages: list[str | None], thr
     if keep:
         found = classifier.predict([texts[i] for i in keep], thresholds=thresholds,
                                    languages=[languages[i] for i in keep] if any(languages) else None, **options)
-        for i, result in zip(keep, found):
+        for i, result in zip(keep, found, strict=True):
             results[i] = result
     return results, [i for i, text in enumerate(texts) if not text.strip()]

@@ -12,7 +12,7 @@ atomic rename: the output is whole or absent). Memory holds one chunk, not the i
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import math
 import re
@@ -23,8 +23,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from mlc.core.atomic import atomic_file
+from mlc.core.atomic import atomic_file, atomic_folder
 from mlc.core.errors import ConfigError, MlcError
+from mlc.core.fingerprint import file_digest, files_digest
 from mlc.inference.args import PredictArgs
 from mlc.inference.chunks import RowProgress
 from mlc.inference.files import InputChunk, Survey, open_inputs, predict_texts
@@ -34,8 +35,8 @@ from mlc.model import distributed
 PARTIAL, MANIFEST = ".partial", "job.json"
 # A chunk's file: its index, rows, empty texts and the 1-based row of the first empty one (0: none).
 _CHUNK = re.compile(r"chunk-(\d{8})-(\d+)-(\d+)-(\d+)\.(?:csv|jsonl|parquet)")
-# Options that change what a chunk holds: a resumed job must have the same.
-_RESUMED_OPTIONS = ("text_column", "language_column", "thresholds", "long_text", "stride", "aggregate", "batch_size")
+# Options that cannot change an output byte: a resumed job may differ in these (every other option must be the same).
+_FREE_OPTIONS = ("progress", "resume", "overwrite", "threads", "device", "config")
 
 
 def partial_folder(output: str) -> Path:
@@ -65,25 +66,21 @@ def finished_chunks(folder: Path) -> Finished:
     return found
 
 
-def _digest(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-"))
-    return digest.hexdigest()[:16]
-
-
-def job_record(args: PredictArgs, classifier, survey: Survey, layout: Layout, chunk_rows: int) -> dict[str, Any]:
-    """What a resumed job must share with the one it continues."""
-    source = Path(args.input).resolve()
-    stat = source.stat()
-    options = {name: getattr(args, name) for name in _RESUMED_OPTIONS}
+def job_record(args: PredictArgs, classifier, survey: Survey, layout: Layout) -> dict[str, Any]:
+    """Everything that changes an output byte, which a resumed job must share with the one it continues: the input's
+    bytes, every reading, scoring and threshold option, the bundle's files that were loaded (by digest), the
+    backend, precision and kind of device. Only `_FREE_OPTIONS` may differ."""
+    options = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)
+               if f.init and f.name not in _FREE_OPTIONS and f.name not in ("input", "output", "model")}
     if Path(args.thresholds).is_file():
-        options["thresholds_file"] = _digest([Path(args.thresholds)])
-    return {"input": str(source), "input_bytes": stat.st_size, "input_modified_ns": stat.st_mtime_ns,
-            "rows": survey.rows, "columns": survey.columns, "chunk_rows": chunk_rows, "output_format": layout.fmt,
+        options["thresholds_file"] = file_digest(args.thresholds)
+    size, _, digest = survey.stamp
+    return {"input": str(Path(args.input).resolve()), "input_bytes": size, "input_digest": digest,
+            "rows": survey.rows, "columns": survey.columns, "output_format": layout.fmt,
             "bundle": str(Path(classifier.path).resolve()),
-            "bundle_files": _digest(sorted(Path(classifier.path).glob("*.json"))),
-            "backend": classifier.backend, "precision": classifier.precision, **options}
+            "bundle_files": files_digest(classifier.model_files(), Path(classifier.path)),
+            "backend": classifier.backend, "precision": classifier.precision,
+            "device_kind": getattr(classifier.device, "type", str(classifier.device).split(":")[0]), **options}
 
 
 class PredictionJob:
@@ -93,7 +90,7 @@ class PredictionJob:
         self.args, self.classifier, self.layout, self.survey = args, classifier, layout, survey
         self.chunk_rows, self.world = chunk_rows, distributed.current()
         self.folder = partial_folder(args.output)
-        self.record = job_record(args, classifier, survey, layout, chunk_rows)
+        self.record = job_record(args, classifier, survey, layout)
         self.thresholds = classifier.option_thresholds(args.thresholds)
         self.chunks = math.ceil(survey.rows / chunk_rows)
 
@@ -105,21 +102,24 @@ class PredictionJob:
 
             distributed.setup(torch.device("cpu"), backend="gloo", timeout=timedelta(hours=24))
         try:
-            if self.world.main:
-                self._prepare()
-            distributed.barrier()  # the folder is ready (or process 0 refused, and torchrun stops the others)
-            done = finished_chunks(self.folder)
-            others = (lambda: finished_chunks(self.folder).rows) if self.world.distributed else None
-            show = self.world.main and self.args.progress
-            with RowProgress(self.survey.rows, done.rows, show, others) as progress:
-                for chunk in open_inputs(self.args.input, self.args, self.chunk_rows):
-                    if chunk.index % self.world.size == self.world.rank and chunk.index not in done.files:
-                        self._score(chunk, progress)
-                distributed.barrier()  # every process is done: the bar shows every row before it closes
-                progress.finished(0)
-            return self._join() if self.world.main else done
+            return self._run()
         finally:
             distributed.cleanup()
+
+    def _run(self) -> Finished:
+        if self.world.main:
+            self._prepare()
+        distributed.barrier()  # the folder is ready (or process 0 refused, and torchrun stops the others)
+        done = finished_chunks(self.folder)
+        others = (lambda: finished_chunks(self.folder).rows) if self.world.distributed else None
+        show = self.world.main and self.args.progress
+        with RowProgress(self.survey.rows, done.rows, show, others) as progress:
+            for chunk in open_inputs(self.args.input, self.args, self.chunk_rows):
+                if chunk.index % self.world.size == self.world.rank and chunk.index not in done.files:
+                    self._score(chunk, progress)
+            distributed.barrier()  # every process is done: the bar shows every row before it closes
+            progress.finished(0)
+        return self._join() if self.world.main else done
 
     def _prepare(self) -> None:
         if self.folder.exists():
@@ -132,9 +132,8 @@ class PredictionJob:
             return
         if self.args.resume:
             print(f"mlc: --resume: no interrupted job at {self.folder}; starting from the first row", file=sys.stderr)
-        self.folder.mkdir(parents=True)
-        with atomic_file(self.folder / MANIFEST, encoding="utf-8") as handle:
-            json.dump(self.record, handle, indent=1, ensure_ascii=False)
+        with atomic_folder(self.folder) as folder:  # the folder appears with its record, or not at all
+            (folder / MANIFEST).write_text(json.dumps(self.record, indent=1, ensure_ascii=False), "utf-8")
 
     def _check_resumed(self) -> None:
         try:
@@ -166,6 +165,10 @@ class PredictionJob:
         if missing:
             raise MlcError(f"{self.folder}: {len(missing)} chunks are missing after every process finished (first: "
                            f"chunk {missing[0]}) (hint: rerun the same command with --resume)")
+        if done.rows != self.survey.rows:
+            raise MlcError(f"{self.folder}: its chunks hold {done.rows} rows, the input {self.survey.rows} (hint: "
+                           "remove the folder and predict again)")
+        self.survey.check_unchanged(self.args.input)  # the rows scored are the rows surveyed
         join_chunks(self.layout, [done.files[i] for i in range(self.chunks)], self.args.output)
         shutil.rmtree(self.folder)
         return done

@@ -20,6 +20,7 @@ from typing import Any
 
 from mlc.core.atomic import atomic_file
 from mlc.core.errors import ConfigError
+from mlc.core.numbers import exact_float
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
 PREDICTED_LABELS, PREDICTED_SCORES, SCORE_PREFIX = "predicted_labels", "predicted_scores", "p_"
@@ -71,11 +72,11 @@ class Layout:
         if self.fmt == "jsonl":
             return "".join(json.dumps({**{c: r[c] for c in self.kept if c in r}, PREDICTED_LABELS: result["labels"],
                                        PREDICTED_SCORES: result["scores"]}, ensure_ascii=False) + "\n"
-                           for r, result in zip(records, results)).encode("utf-8")
+                           for r, result in zip(records, results, strict=True)).encode("utf-8")
         if self.fmt == "csv":
             return _csv_bytes([*(_cell(r.get(c)) for c in self.kept), "|".join(result["labels"]),
-                               *("" if result["scores"].get(label) is None else f"{result['scores'][label]:.6f}"
-                                 for label in self.labels)] for r, result in zip(records, results))
+                               *("" if result["scores"].get(label) is None else exact_float(result["scores"][label])
+                                 for label in self.labels)] for r, result in zip(records, results, strict=True))
         return self._parquet(records, results)
 
     def _parquet(self, records: Sequence[dict], results: Sequence[dict]) -> bytes:

@@ -45,5 +45,5 @@ class LanguageF1(evaluate.Metric):
         overall = by_language.pop("all")
         macro, micro = f1_scores(truth, pred, row_masks)
         return {"micro_f1": micro, "macro_f1": macro, "language_macro_f1": overall["macro_f1"],
-                "per_label_f1": dict(zip(names, per_label_f1(truth, pred, row_masks).tolist())),
+                "per_label_f1": dict(zip(names, per_label_f1(truth, pred, row_masks).tolist(), strict=True)),
                 "per_language": by_language}

@@ -40,12 +40,24 @@ def best_f1_threshold(probs: np.ndarray, truth: np.ndarray, fallback: float = DE
     return float(cuts[choice])
 
 
-def tune_thresholds(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Per-label F1-maximising thresholds over rows where the label is annotated (mask=1)."""
+def tune_thresholds(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None,
+                    current: np.ndarray | None = None) -> np.ndarray:
+    """Per-label F1-maximising thresholds over rows where the label is annotated (mask=1); a label with no positive
+    there keeps its `current` threshold (default 0.5)."""
     probs, truth = np.asarray(probs), np.asarray(truth)
     mask = np.ones_like(truth) if mask is None else np.asarray(mask)
-    return np.array([best_f1_threshold(probs[mask[:, j] > 0, j], truth[mask[:, j] > 0, j])
+    current = _current(current, truth.shape[1])
+    return np.array([best_f1_threshold(probs[mask[:, j] > 0, j], truth[mask[:, j] > 0, j], current[j])
                      for j in range(truth.shape[1])])
+
+
+def _current(current: np.ndarray | None, labels: int) -> np.ndarray:
+    return np.full(labels, DEFAULT_THRESHOLD) if current is None else np.asarray(current, dtype=float)
+
+
+def positives_by_label(truth: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """How many annotated positives each label has."""
+    return (np.asarray(truth) * np.asarray(mask)).sum(0)
 
 
 def _cuts(probs: np.ndarray, limit: int = 512) -> np.ndarray:
@@ -118,8 +130,8 @@ def global_threshold(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray | No
 
 
 def shrunk_thresholds(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None,
-                      languages: np.ndarray | list[str] | None = None, strength: float = SHRINK_STRENGTH
-                      ) -> np.ndarray:
+                      languages: np.ndarray | list[str] | None = None, strength: float = SHRINK_STRENGTH,
+                      current: np.ndarray | None = None) -> np.ndarray:
     """Per-label F1 thresholds pulled towards the global one: label j gets w*t_j + (1-w)*global with
     w = positives_j / (positives_j + strength), so a label seen a handful of times barely moves from the global
     value while a frequent one keeps its own."""
@@ -127,29 +139,34 @@ def shrunk_thresholds(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray | N
     mask = np.ones_like(truth) if mask is None else np.asarray(mask)
     shared = global_threshold(probs, truth, mask, languages)
     own = tune_thresholds(probs, truth, mask)
-    positives = (truth * mask).sum(0)
+    positives = positives_by_label(truth, mask)
     weight = positives / (positives + strength)
-    return weight * own + (1 - weight) * shared
+    return np.where(positives > 0, weight * own + (1 - weight) * shared, _current(current, truth.shape[1]))
 
 
 def language_label_thresholds(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: Sequence[str],
-                              strength: float = LANGUAGE_SHRINK_STRENGTH) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                              strength: float = LANGUAGE_SHRINK_STRENGTH, current: np.ndarray | None = None,
+                              current_languages: dict[str, np.ndarray] | None = None
+                              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """per-language-f1: a threshold per language and label. The shared per-label thresholds are language-macro-f1;
     within a language, label j gets w * (its F1-maximising threshold on that language's rows) + (1 - w) * shared_j
     with w = positives / (positives + strength), so a label seen a handful of times in a language keeps the shared
-    value. Returns (shared [labels], {language: [labels]}); labels a language does not annotate keep the shared one."""
+    value. Returns (shared [labels], {language: [labels]}); labels a language does not annotate keep the shared one.
+    A label with no positive keeps its `current` threshold (shared) or its `current_languages` one (in a language),
+    where given."""
     probs, truth, mask = np.asarray(probs), np.asarray(truth), np.asarray(mask)
-    languages = np.asarray(languages)
-    shared, _ = tune_thresholds_for(probs, truth, mask, "language-macro-f1", languages=languages)
+    languages, current_languages = np.asarray(languages), current_languages or {}
+    shared, _ = tune_thresholds_for(probs, truth, mask, "language-macro-f1", languages=languages, current=current)
     per_language = {}
     for language in np.unique(languages):
         rows = languages == language
         p, t, m = probs[rows], truth[rows], mask[rows]
         own = np.array([best_f1_threshold(p[m[:, j] > 0, j], t[m[:, j] > 0, j], shared[j])
                         for j in range(truth.shape[1])])
-        positives = (t * m).sum(0).astype(float)
+        positives = positives_by_label(t, m).astype(float)
         weight = np.divide(positives, positives + strength, out=np.zeros_like(positives), where=positives > 0)
-        per_language[str(language)] = weight * own + (1 - weight) * shared
+        before = current_languages.get(str(language), shared)
+        per_language[str(language)] = np.where(positives > 0, weight * own + (1 - weight) * shared, before)
     return shared, per_language
 
 
@@ -162,18 +179,21 @@ def tune_thresholds_for(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, 
         raise ValueError(f"unknown threshold objective {objective!r}" + (
             " (per-language-f1 thresholds come from language_label_thresholds)" if objective == "per-language-f1"
             else ""))
+    if objective in ("precision", "recall") and not 0 < target <= 1:
+        raise ValueError(f"a {objective} target must be in (0, 1], got {target}")
+    current = _current(current, truth.shape[1])
     if objective == "f1":
-        return tune_thresholds(probs, truth, mask), []
+        return tune_thresholds(probs, truth, mask, current), []
     if objective == "shrunk-f1":
-        return shrunk_thresholds(probs, truth, mask, languages), []
+        return shrunk_thresholds(probs, truth, mask, languages, current=current), []
     if objective == "global-f1":
-        return np.full(truth.shape[1], global_threshold(probs, truth, mask, languages)), []
-    current = np.full(truth.shape[1], DEFAULT_THRESHOLD) if current is None else np.asarray(current, dtype=float)
+        found = global_threshold(probs, truth, mask, languages)
+        return np.where(positives_by_label(truth, mask) > 0, found, current), []
     out, missed = current.copy(), []
     for j in range(truth.shape[1]):
         rows = mask[:, j] > 0
         if objective == "language-macro-f1":
-            out[j] = language_macro_threshold(probs[rows, j], truth[rows, j], np.asarray(languages)[rows])
+            out[j] = language_macro_threshold(probs[rows, j], truth[rows, j], np.asarray(languages)[rows], current[j])
             continue
         found = target_threshold(probs[rows, j], truth[rows, j], objective, target, current[j])
         if found is None:
@@ -185,12 +205,16 @@ def tune_thresholds_for(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, 
 
 @dataclass
 class TunedThresholds:
-    """What tuning found: thresholds per label, per language and label where the objective tunes them so, and
-    the labels (indices) whose precision/recall target was out of reach."""
+    """What tuning found: thresholds per label, per language and label where the objective tunes them so (or where
+    the thresholds tuned before had them: languages without tuning rows keep theirs), the labels (indices) whose
+    precision/recall target was out of reach, the labels with no positive in the tuning rows (they keep their
+    thresholds), and the languages that kept their earlier thresholds for want of rows."""
 
     shared: np.ndarray
     per_language: dict[str, np.ndarray] = field(default_factory=dict)
     missed: list[int] = field(default_factory=list)
+    no_positives: list[int] = field(default_factory=list)
+    kept_languages: list[str] = field(default_factory=list)
 
     def for_rows(self, languages: Sequence[str]) -> np.ndarray:
         """[labels], or [rows, labels] with each row's language's thresholds."""
@@ -200,14 +224,26 @@ class TunedThresholds:
 
 
 def tune(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: Sequence[str], objective: str,
-         target: float = 0.9, current: np.ndarray | None = None) -> TunedThresholds:
-    """Thresholds by `objective` (one of THRESHOLD_OBJECTIVES): the one entry point of tuning, after
-    training and in python -m mlc.evaluate --tune-thresholds. per-language-f1 over a single language is per-label."""
-    languages = np.asarray(languages)
+         target: float = 0.9, current: np.ndarray | None = None,
+         current_languages: dict[str, np.ndarray] | None = None) -> TunedThresholds:
+    """Thresholds by `objective` (one of THRESHOLD_OBJECTIVES): the one entry point of tuning, after training and in
+    python -m mlc.evaluate --tune-thresholds. `current` and `current_languages` are the thresholds in force (per
+    label; per language and label): nothing the tuning rows cannot decide is lost. A label with no positive keeps
+    its threshold; languages absent from the rows keep their table; a language in the rows takes what the objective
+    found (per-language-f1: its own; the pooled objectives: the pooled values). per-language-f1 over a single
+    language, with no table before, is per-label."""
+    languages, current_languages = np.asarray(languages), dict(current_languages or {})
+    present = {str(lang) for lang in np.unique(languages)}
+    no_positives = [int(j) for j in np.flatnonzero(positives_by_label(truth, mask) == 0)]
     if objective == "per-language-f1":
-        shared, per_language = language_label_thresholds(probs, truth, mask, languages)
-        if len(per_language) > 1:
-            return TunedThresholds(shared, per_language)
-        return TunedThresholds(next(iter(per_language.values()), shared))
-    shared, missed = tune_thresholds_for(probs, truth, mask, objective, target, languages, current)
-    return TunedThresholds(shared, {}, missed)
+        shared, found = language_label_thresholds(probs, truth, mask, languages, current=current,
+                                                  current_languages=current_languages)
+        missed: list[int] = []
+        if len(found) == 1 and not current_languages:
+            return TunedThresholds(next(iter(found.values())), {}, missed, no_positives)
+    else:
+        shared, missed = tune_thresholds_for(probs, truth, mask, objective, target, languages, current)
+        found = dict.fromkeys(present, shared) if current_languages else {}
+    kept = sorted(set(current_languages) - present)
+    per_language = {**{lang: current_languages[lang] for lang in kept}, **found}
+    return TunedThresholds(shared, per_language, missed, no_positives, kept if per_language else [])

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from mlc.core.errors import ModelError
+from mlc.core.errors import ConfigError, ModelError
 
 DEFAULT = "default"
 
@@ -65,6 +65,14 @@ def _tokenizer_class(name_or_path: str):
     from mlc.model import modeling  # noqa: F401  (registers the `mlc` model type of bundles)
 
     return transformers.AutoTokenizer
+
+
+def check_max_length(tokenizer, max_length: int) -> None:
+    """Refuse a max_length that leaves no room for text beside the tokenizer's special tokens."""
+    special = tokenizer.num_special_tokens_to_add()
+    if max_length <= special:
+        raise ConfigError(f"--max-length {max_length} leaves no token for the text: this tokenizer adds {special} "
+                          "special tokens (hint: --max-length 128, the default)")
 
 
 def load_tokenizer(name_or_path: str, vocab_size: int | None = None):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlc.core.cpus import usable_cpus
 from mlc.data.languages import UNDETERMINED, resolve_languages
 
 NGRAMS_DIR = "ngrams"
@@ -85,11 +86,6 @@ def _fit_language(texts: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> Lan
                           np.asarray(intercepts, np.float32), np.asarray(columns, np.int64))
 
 
-def available_cores() -> int:
-    """The CPU cores this process may run on (its affinity mask, which containers narrow)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _vectorizer(params: dict, min_df: int = 1, vocabulary: list[str] | None = None, idf: np.ndarray | None = None):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -116,7 +112,7 @@ class NgramModel:
         texts, languages = np.asarray(texts, dtype=object), np.asarray(languages)
         order = sorted(set(languages))
         jobs = [(texts[rows], truth[rows], mask[rows]) for rows in (languages == lang for lang in order)]
-        workers = min(len(jobs), workers or (available_cores() if len(texts) >= PARALLEL_MIN_ROWS else 1))
+        workers = min(len(jobs), workers or (usable_cpus() if len(texts) >= PARALLEL_MIN_ROWS else 1))
         if workers > 1:
             from joblib import Parallel, delayed
 

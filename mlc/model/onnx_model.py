@@ -3,11 +3,11 @@ in, logits out."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from mlc.core.cpus import usable_cpus
 from mlc.core.errors import ConfigError, ModelError
 
 ONNX_DIR = "onnx"
@@ -22,14 +22,6 @@ def onnx_file(bundle: Path, kind: str) -> Path:
     return Path(bundle) / ONNX_DIR / (INT8_FILE if kind == "int8" else FP32_FILE)
 
 
-def physical_cores() -> int:
-    """Cores this process may use (ONNX Runtime's and torch's threads follow it unless told otherwise)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
 class OnnxModel:
     """An inference session over one graph; `logits(batch)` takes a padded batch of numpy arrays."""
 
@@ -42,7 +34,7 @@ class OnnxModel:
         if not path.is_file():
             raise ModelError(f"{path}: no such ONNX graph (hint: python -m mlc.export --model BUNDLE)")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or physical_cores()
+        options.intra_op_num_threads = threads or usable_cpus()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:

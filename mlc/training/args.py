@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from mlc.core.atomic import check_output_path
 from mlc.core.errors import ConfigError
-from mlc.core.options import option
+from mlc.core.options import check_ranges, option
 from mlc.data.args import DataArgs
 from mlc.metrics.thresholds import THRESHOLD_OBJECTIVES
 from mlc.model.dtypes import PRECISIONS
@@ -42,36 +42,36 @@ class TrainArgs(DataArgs):
                         choices=PROBLEMS)
     pooling: str = option("mean", "Sentence vector: mean (masked mean of the last layer), cls (first token), or "
                                 "cls-last4 (first token of the last four layers, concatenated).", choices=POOLINGS)
-    dropout: float = option(0.1, "Dropout before the classification head.")
-    max_length: int = option(128, "Maximum tokens per text; longer texts are truncated (and counted).")
+    dropout: float = option(0.1, "Dropout before the classification head.", at_least=0, below=1)
+    max_length: int = option(128, "Maximum tokens per text; longer texts are truncated (and counted).", at_least=4)
     schedule: str = option("per-language-then-joint", "per-language-then-joint (one model: each language in turn, "
                                                      "then all mixed), joint (all mixed), or per-language (one "
                                                      "model per language, in OUTPUT/<language>/).",
                          choices=SCHEDULES)
     language_order: list[str] | None = option(None, "Order of the per-language stage (default: largest first).")
     language_epochs: float = option(1.0, "Epochs of each language's stage (per-language phase, or per-language "
-                                       "models).")
-    epochs: float = option(3.0, "Epochs of the joint stage (the only stage of the joint schedule).")
+                                       "models).", at_least=0)
+    epochs: float = option(3.0, "Epochs of the joint stage (the only stage of the joint schedule).", above=0)
     language_temperature: float = option(1.0, "Language-balanced sampling in the joint stage: probability of a "
-                                            "language ~ rows^(1/T); 1 keeps the natural mix, larger flattens it.")
-    batch_size: int = option(16, "Examples per optimiser step before accumulation.")
-    gradient_accumulation: int = option(1, "Batches accumulated per optimiser step.")
-    learning_rate: float = option(5e-5, "Peak learning rate of the encoder's top layer.")
-    head_lr: float | None = option(None, "Learning rate of the head (default: 10x learning_rate).")
-    layer_lr_decay: float = option(1.0, "Layer-wise learning-rate decay: layer l from the top gets lr * decay^l.")
-    weight_decay: float = option(0.01, "AdamW weight decay (not applied to biases and LayerNorm).")
-    warmup_ratio: float = option(0.1, "Fraction of each stage's steps spent warming the learning rate up.")
-    max_grad_norm: float = option(1.0, "Gradient clipping norm (0 turns it off).")
+                                            "language ~ rows^(1/T); 1 keeps the natural mix, larger flattens it.", above=0)
+    batch_size: int = option(16, "Examples per optimiser step before accumulation.", at_least=1)
+    gradient_accumulation: int = option(1, "Batches accumulated per optimiser step.", at_least=1)
+    learning_rate: float = option(5e-5, "Peak learning rate of the encoder's top layer.", above=0)
+    head_lr: float | None = option(None, "Learning rate of the head (default: 10x learning_rate).", above=0)
+    layer_lr_decay: float = option(1.0, "Layer-wise learning-rate decay: layer l from the top gets lr * decay^l.", above=0, at_most=1)
+    weight_decay: float = option(0.01, "AdamW weight decay (not applied to biases and LayerNorm).", at_least=0)
+    warmup_ratio: float = option(0.1, "Fraction of each stage's steps spent warming the learning rate up.", at_least=0, below=1)
+    max_grad_norm: float = option(1.0, "Gradient clipping norm (0 turns it off).", at_least=0)
     freeze_embeddings: bool = option(True, "Freeze the word-embedding table (most of a multilingual model's "
                                          "parameters; much faster on CPU).")
-    freeze_layers: int = option(0, "Freeze the lowest N encoder layers.")
+    freeze_layers: int = option(0, "Freeze the lowest N encoder layers.", at_least=0)
     loss: str = option("bce", "bce, or focal (down-weights easy examples).", choices=LOSSES)
-    focal_gamma: float = option(2.0, "Focal loss gamma.")
+    focal_gamma: float = option(2.0, "Focal loss gamma.", at_least=0)
     pos_weight: str = option("none", "Positive-class weight per label: none, auto (negatives/positives), or sqrt.",
                            choices=POS_WEIGHTS)
-    pos_weight_max: float = option(10.0, "Clip positive weights to this value.")
+    pos_weight_max: float = option(10.0, "Clip positive weights to this value.", above=0)
     oversample_rare: float = option(0.0, "Rare-label oversampling strength: an example's sampling weight is "
-                                       "multiplied by (max label count / its rarest label's count)^strength.")
+                                       "multiplied by (max label count / its rarest label's count)^strength.", at_least=0)
     threshold_objective: str = option("per-language-f1", "How the bundle's thresholds are tuned on validation (and the "
                                                        "--threshold-holdout rows): per-language-f1 (a threshold per "
                                                        "language and label: the label's F1 maximum within the "
@@ -87,18 +87,20 @@ class TrainArgs(DataArgs):
                                             "2-5-grams, logistic regression per label) into every score: "
                                             "(1 - w) * encoder + w * n-grams. Default 0.5 for multi_label (on "
                                             "BRIGHTER dev it raised the mean macro-F1 over 28 languages from 49.1 "
-                                            "to 54.4), 0 (off) for single_label; 0 turns it off.")
-    eval_batch_size: int = option(64, "Batch size for validation.")
-    logging_steps: int = option(10, "Log the loss every N optimiser steps.")
-    max_steps: int = option(0, "Stop after this many optimiser steps in total (0: no limit; for smoke tests).")
+                                            "to 54.4), 0 (off) for single_label; 0 turns it off.", at_least=0, at_most=1)
+    eval_batch_size: int = option(64, "Batch size for validation.", at_least=1)
+    logging_steps: int = option(10, "Log the loss every N optimiser steps.", at_least=1)
+    max_steps: int = option(0, "Stop after this many optimiser steps in total (0: no limit; for smoke tests).", at_least=0)
     eval_steps: int = option(0, "Also evaluate on validation every N optimiser steps (0: only at the end of each "
-                              "stage).")
+                              "stage).", at_least=0)
     early_stopping_patience: int = option(0, "Stop a stage after N evaluations without a better validation "
                                            "macro-F1 (equal F1s ranked by average precision), and keep the "
-                                           "stage's best weights (0: off; needs eval_steps).")
+                                           "stage's best weights (0: off; needs eval_steps).", at_least=0)
     checkpoint_steps: int = option(0, "Save a checkpoint (model, optimiser, scheduler, position) every N optimiser "
-                                    "steps into OUTPUT.checkpoint, atomically; 0 for none.")
-    resume: bool = option(False, "Continue an interrupted run from OUTPUT.checkpoint (same options required).")
+                                    "steps into OUTPUT.checkpoint, atomically; 0 for none.", at_least=0)
+    resume: bool = option(False, "Continue an interrupted run from OUTPUT.checkpoint. The data files and every "
+                                 "option must be the checkpoint's, except logging_steps, checkpoint_steps, threads, "
+                                 "cache_dir, export, eval_batch_size and ddp_backend (which cannot change the model).")
     device: str = option("auto", "auto, cpu, cuda, or cuda:N.")
     precision: str = option("auto", "auto (bf16 on GPUs that support it, else fp16 on GPU; on CPU bf16 where it has "
                                   "bf16 instructions (AVX512-BF16, AMX), else fp32), fp32, bf16 or fp16 (autocast; the "
@@ -106,7 +108,7 @@ class TrainArgs(DataArgs):
     ddp_backend: str = option("auto", "Process-group backend under torchrun/accelerate: auto (nccl on GPUs, gloo on "
                                     "CPU), nccl, or gloo (e.g. several processes sharing one GPU).",
                             choices=("auto", "nccl", "gloo"))
-    threads: int = option(0, "CPU threads for torch (0: torch's default).")
+    threads: int = option(0, "CPU threads for torch (0: torch's default).", at_least=0)
     export: str = option("none", "After training, also write the model for ONNX Runtime into the bundle: onnx "
                                  "(fp32), onnx-int8 (fp32 and int8; what mlc.predict, mlc.evaluate and the demo "
                                  "then use on CPUs), or none (python -m mlc.export does it later).",
@@ -117,22 +119,14 @@ class TrainArgs(DataArgs):
             raise ConfigError("no training data (hint: --data PATH)")
         if not self.output:
             raise ConfigError("no output folder (hint: --output DIR)")
-        for name in ("batch_size", "gradient_accumulation", "max_length", "eval_batch_size", "logging_steps"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("learning_rate", "epochs", "language_epochs", "language_temperature", "pos_weight_max"):
-            if getattr(self, name) <= 0 and not (name == "language_epochs" and self.schedule == "joint"):
-                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
-        if not 0 <= self.dropout < 1 or not 0 <= self.warmup_ratio < 1:
-            raise ConfigError("dropout and warmup_ratio must be in [0, 1)")
-        if not 0 < self.layer_lr_decay <= 1:
-            raise ConfigError(f"layer_lr_decay must be in (0, 1], got {self.layer_lr_decay}")
+        check_ranges(self)
+        if self.language_epochs <= 0 and self.schedule != "joint":
+            raise ConfigError(f"--language-epochs must be more than 0 with --schedule {self.schedule}, got "
+                              f"{self.language_epochs}")
         if self.early_stopping_patience and not self.eval_steps:
             raise ConfigError("--early-stopping-patience needs --eval-steps N (evaluations to compare)")
         if self.problem == "single_label" and (self.loss != "bce" or self.pos_weight != "none"):
             raise ConfigError("single_label uses cross-entropy: --loss and --pos-weight apply to multi_label only")
-        if self.ngram_weight is not None and not 0 <= self.ngram_weight <= 1:
-            raise ConfigError(f"ngram_weight must be in [0, 1], got {self.ngram_weight}")
         if self.mode == "head-only" and (self.problem != "multi_label" or self.schedule == "per-language"):
             raise ConfigError("--mode head-only fits per-label heads for multi_label problems, in one model (hint: "
                               "--schedule joint)")

@@ -13,13 +13,14 @@ import torch
 
 from mlc.core.atomic import atomic_folder
 from mlc.core.errors import ConfigError
+from mlc.core.fingerprint import files_digest
 
 STATE_FILE = "state.json"
 BEST_FILE = "best.safetensors"
-# Options that must not change between a run and its resumption (they change the batches or the model).
-_FIXED = ("data", "validation", "model", "schedule", "language_order", "language_epochs", "epochs", "batch_size",
-          "gradient_accumulation", "seed", "pooling", "problem", "max_length", "language_temperature",
-          "oversample_rare", "validation_size", "threshold_holdout", "split_seed")
+# Options that cannot change the trained model, which a resumed run may change; every other option, and the bytes
+# of the data files, must be those of the run it continues.
+FREE_OPTIONS = ("logging_steps", "checkpoint_steps", "resume", "overwrite", "threads", "cache_dir", "export",
+                "eval_batch_size", "ddp_backend")
 
 
 def checkpoint_dir(output: str | os.PathLike) -> Path:
@@ -46,7 +47,23 @@ def save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: di
             rng["cuda_rng"] = torch.cuda.get_rng_state(device)
         torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                     "scaler": scaler.state_dict(), **rng}, tmp / "optimizer.pt")
-        (tmp / STATE_FILE).write_text(json.dumps({**state, "args": asdict(args)}, indent=2), "utf-8")
+        (tmp / STATE_FILE).write_text(json.dumps({**state, "args": asdict(args), "data_files": data_digest(args)},
+                                                 indent=2), "utf-8")
+
+
+def data_digest(args) -> dict[str, dict[str, str] | None]:
+    """Per data option (data, validation, test, label_names): the digest of each file it names or holds (None: not
+    a local path, e.g. a hub data set)."""
+    found: dict[str, dict[str, str] | None] = {}
+    for name in ("data", "validation", "test", "label_names"):
+        value = getattr(args, name, None)
+        path = Path(value) if value else None
+        if path is None or not path.exists():
+            found[name] = None
+            continue
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        found[name] = files_digest(files, path.parent if path.is_file() else path)
+    return found
 
 
 def load_checkpoint(folder: Path, args) -> dict[str, Any]:
@@ -58,13 +75,22 @@ def load_checkpoint(folder: Path, args) -> dict[str, Any]:
         raise ConfigError(f"{folder}: no checkpoint to resume from (hint: train with --checkpoint-steps N; without "
                           "--resume a run starts from scratch)")
     state = json.loads((folder / STATE_FILE).read_text("utf-8"))
-    current = asdict(args)
-    changed = [k for k in _FIXED if state["args"].get(k) != current.get(k)]
-    if changed:
-        raise ConfigError(f"{folder}: cannot resume with different {', '.join(changed)} (checkpoint has "
-                          + ", ".join(f"{k}={state['args'].get(k)!r}" for k in changed) + ")")
+    check_resumable(folder, state, args)
     state["model"] = load_file(folder / "model.safetensors")
     if (folder / BEST_FILE).is_file():
         state["best_model"] = load_file(folder / BEST_FILE)
     state["optimizer"] = torch.load(folder / "optimizer.pt", weights_only=True)
     return state
+
+
+def check_resumable(folder: Path, state: dict[str, Any], args) -> None:
+    """Refuse to resume with any option but FREE_OPTIONS changed, or with data files whose bytes changed."""
+    saved, current = state["args"], asdict(args)
+    changed = [k for k in sorted(set(saved) | set(current)) if k not in FREE_OPTIONS and saved.get(k) != current.get(k)]
+    if changed:
+        raise ConfigError(f"{folder}: cannot resume with different {', '.join(changed)} (the checkpoint has "
+                          + ", ".join(f"{k}={saved.get(k)!r}" for k in changed) + ") (hint: resume with the "
+                          f"checkpoint's options; only {', '.join(FREE_OPTIONS)} may change)")
+    if state.get("data_files") != data_digest(args):
+        raise ConfigError(f"{folder}: cannot resume: the training data changed since the checkpoint was saved (hint: "
+                          "resume with the same data files, or remove the checkpoint to start over)")

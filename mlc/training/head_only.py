@@ -19,7 +19,7 @@ from mlc.metrics.scores import language_f1
 from mlc.model.default_model import cache_root
 from mlc.model.device import pick_device
 from mlc.model.dtypes import autocast_dtype, precision_name
-from mlc.model.encoders import load_tokenizer, resolve_model
+from mlc.model.encoders import check_max_length, load_tokenizer, resolve_model
 from mlc.model.modeling import MlcForSequenceClassification
 from mlc.model.scoring import embed_ids
 from mlc.training.args import TrainArgs
@@ -112,6 +112,7 @@ def fit_head_only(args: TrainArgs, data: MultiLabelData) -> TrainResult:
     device = pick_device(args.device)
     model_path = resolve_model(args.model, args.cache_dir)
     tokenizer = load_tokenizer(model_path)
+    check_max_length(tokenizer, args.max_length)
     model = MlcForSequenceClassification.from_encoder(model_path, data.labels, args.pooling, args.dropout,
                                                       "multi_label_classification").to(device).eval()
     cache = EmbeddingCache(cache_root(args.cache_dir) / "embeddings" / encoder_key(model_path, args.pooling,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from mlc.core.cpus import usable_cpus
 from mlc.core.errors import ConfigError, MlcError
 from mlc.data import MultiLabelData, load_data
 from mlc.data.aligned import align
@@ -22,7 +23,7 @@ from mlc.metrics.scores import language_f1
 from mlc.model import distributed
 from mlc.model.device import pick_device
 from mlc.model.dtypes import autocast_dtype, emulation_warning, precision_name
-from mlc.model.encoders import load_tokenizer, resolve_model
+from mlc.model.encoders import check_max_length, load_tokenizer, resolve_model
 from mlc.model.modeling import MlcForSequenceClassification
 from mlc.model.ngrams import NgramModel
 from mlc.model.scoring import score_ids
@@ -225,8 +226,7 @@ class Trainer:
         args = self.args
         torch.manual_seed(args.seed)
         random.seed(args.seed)
-        if args.threads:
-            torch.set_num_threads(args.threads)
+        torch.set_num_threads(args.threads or usable_cpus())
         run = self._prepare()
         for index, stage in enumerate(stages_for(args, self.data)):
             if run.resume and index < run.resume["stage_index"]:
@@ -245,6 +245,7 @@ class Trainer:
         args = self.args
         model_path = resolve_model(args.model, args.cache_dir)
         tokenizer = load_tokenizer(model_path)
+        check_max_length(tokenizer, args.max_length)
         problem_type = "multi_label_classification" if args.problem == "multi_label" else "single_label_classification"
         try:
             model = MlcForSequenceClassification.from_encoder(model_path, self.data.labels, args.pooling, args.dropout,

@@ -1,0 +1,34 @@
+"""What a file held when it was read: size, modification time and a digest of its bytes, so that a rewrite of the
+same size within the same second is still seen (mlc reads some inputs more than once, and resumes jobs)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from mlc.core.errors import FileAccessError
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """blake2b of the file's bytes (hex, 32 characters)."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+    except OSError as err:
+        raise FileAccessError(err, "cannot read") from None
+
+
+def file_stamp(path: str | os.PathLike) -> tuple[int, int, str]:
+    """(size, modification time in ns, digest of the bytes)."""
+    try:
+        status = os.stat(path)
+    except OSError as err:
+        raise FileAccessError(err, "cannot read") from None
+    return status.st_size, status.st_mtime_ns, file_digest(path)
+
+
+def files_digest(paths: Iterable[Path], root: Path) -> dict[str, str]:
+    """{path relative to root: digest} of each file."""
+    return {str(path.relative_to(root)): file_digest(path) for path in sorted(paths)}
