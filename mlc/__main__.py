@@ -13,6 +13,7 @@ VERBS = {
     "predict": ("mlc.commands.predict", "label texts with a bundle"),
     "export": ("mlc.commands.export", "write a bundle's model as ONNX (fp32 and int8) for ONNX Runtime"),
     "demo": ("mlc.demo.__main__", "build the demo bundle and print its folder"),
+    "space": ("mlc.commands.space", "write a Hugging Face Space folder that serves a bundle"),
 }
 
 

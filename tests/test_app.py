@@ -122,6 +122,63 @@ def test_api_long_and_empty_inputs(server):
     assert "Traceback" not in server.log.read_text()
 
 
+def test_json_endpoint_answers_like_the_gradio_api(server, tiny_bundle):
+    import httpx
+
+    texts = ["My card was charged twice for the same order.", "Mi pedido llegó roto y quiero un reembolso."]
+    first = json.loads((tiny_bundle / "mlc.json").read_text("utf-8"))["labels"][0]
+    answer = httpx.post(server.url + "api/classify", json={"texts": texts, "thresholds": {first: 0.0}}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert results == [server.client.predict(text, "auto-detect", {first: 0.0}, api_name="/predict")
+                       for text in texts]
+    assert all(first in result["labels"] and result["thresholds"][first] == 0.0 for result in results)
+
+
+@pytest.mark.parametrize(("body", "status", "message"), [
+    (b"not json", 400, "the body is not JSON"),
+    (b"[1, 2]", 400, "the body must be a JSON object"),
+    (b'{"texts": "one text"}', 422, "the field 'texts' must be a non-empty list of strings"),
+    (b'{"texts": ["ok", 5]}', 422, "the field 'texts[1]' must be a string, not int 5"),
+    (b'{"texts": ["ok", "  "]}', 422, "the field 'texts[1]' is empty"),
+    (b'{"texts": ["ok"], "language": 3}', 422, "the field 'language' must be a string"),
+    (b'{"texts": ["ok"], "thresholds": {"nope": 0.2}}', 422, "thresholds for unknown labels: nope"),
+    (b'{"texts": ["ok"], "thresholds": [0.2]}', 422, "the field 'thresholds' must be an object"),
+    (b'{"texts": ["ok"], "threshold": 0.2}', 422, "unknown field 'threshold'"),
+    (b'{"texts": [' + b", ".join([b'"t"'] * 257) + b"]}", 413, "one request takes at most 256"),
+])
+def test_json_endpoint_refuses_bad_requests_in_one_line(server, body, status, message):
+    import httpx
+
+    answer = httpx.post(server.url + "api/classify", content=body, headers={"content-type": "application/json"},
+                        timeout=60)
+    assert answer.status_code == status and message in answer.json()["error"], answer.text
+    assert "\n" not in answer.json()["error"]
+    assert "Traceback" not in server.log.read_text()
+
+
+def test_json_endpoint_under_concurrent_clients(server):
+    import asyncio
+
+    import httpx
+
+    texts = [f"My order {i} has not arrived, I want a refund." for i in range(40)]
+
+    async def run() -> list:
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
+            return await asyncio.gather(*(client.post("api/classify", json={"texts": [text], "language": "en"})
+                                          for text in texts))
+
+    answers = asyncio.run(run())
+    assert [a.status_code for a in answers] == [200] * len(texts)
+    alone = httpx.post(server.url + "api/classify", json={"texts": texts, "language": "en"}, timeout=120).json()
+    for answer, expected in zip(answers, alone["results"], strict=True):
+        got = answer.json()["results"][0]
+        assert got["labels"] == expected["labels"] or any(abs(got["scores"][k] - got["thresholds"][k]) < 1e-3
+                                                          for k in got["scores"])
+        assert got["scores"] == pytest.approx(expected["scores"], abs=5e-3)  # batch padding moves scores a little
+
+
 def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, tiny_bundle, tmp_path):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):

@@ -109,7 +109,7 @@ def test_jobs_and_texts_all_run_on_the_one_worker_thread():
 
 def test_every_model_call_of_the_demo_runs_on_the_scoring_worker(tiny_bundle, tmp_path):
     """Classify, the API and the batch of rows in parallel: the tokenizer is only ever called from one thread."""
-    import app
+    from mlc.demo import app
     from mlc.demo.service import DemoService
 
     service = DemoService(str(tiny_bundle), max_wait=0.01).start(background=False)

@@ -107,3 +107,58 @@ def test_a_closed_stdout_ends_quietly(capsys):
 
     assert run_cli(closed, []) == 141
     assert capsys.readouterr().err == ""
+
+
+ARGS_CLASSES = [SummaryArgs, TrainArgs, EvaluateArgs, PredictArgs, DemoBundleArgs, AppArgs]
+
+
+def _numeric_fields(cls):
+    import typing
+
+    from mlc.core.options import _base_type
+
+    hints = typing.get_type_hints(cls)
+    return [f for f in dataclasses.fields(cls) if f.init and f.name not in hidden_options(cls)
+            and _base_type(hints[f.name])[0] in (int, float)]
+
+
+@pytest.mark.parametrize("cls", ARGS_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_numeric_option_has_a_range(cls):
+    unbounded = [f.name for f in _numeric_fields(cls)
+                 if not {"at_least", "above", "at_most", "below"} & set(f.metadata)]
+    assert not unbounded, f"{cls.__name__}: numeric options without a range: {unbounded}"
+
+
+@pytest.mark.parametrize("cls", ARGS_CLASSES, ids=lambda cls: cls.__name__)
+def test_a_value_out_of_range_is_one_config_error_naming_the_flag(cls):
+    for f in _numeric_fields(cls):
+        low = f.metadata.get("at_least", f.metadata.get("above"))
+        high = f.metadata.get("at_most", f.metadata.get("below"))
+        for value in ([low - 1 if "at_least" in f.metadata else low] if low is not None else []) + \
+                ([high + 1 if "at_most" in f.metadata else high] if high is not None else []):
+            flag = "--" + f.name.replace("_", "-")
+            with pytest.raises(ConfigError, match=rf"^{re.escape(flag)} must be .*, got "):
+                cls.from_cli("prog", "", [flag, str(value)])
+
+
+@pytest.mark.parametrize(("module", "args", "message"), [
+    ("mlc.evaluate", ["--bootstrap", "-1"], "--bootstrap must be at least 0 and at most 10000, got -1"),
+    ("mlc.evaluate", ["--bootstrap", "100000"], "--bootstrap must be at least 0 and at most 10000, got 100000"),
+    ("mlc.predict", ["--threads", "-2"], "--threads must be at least 1, got -2"),
+    ("mlc.train", ["--max-length", "2"], "--max-length must be at least 4, got 2"),
+])
+def test_range_errors_come_before_any_work(module, args, message, tmp_path):
+    run = run_module(module, "--model", str(tmp_path / "nothing"), "--data", "x.csv", *args, timeout=120) \
+        if module != "mlc.predict" else run_module(module, "--model", "m", "--input", "x", *args, timeout=120)
+    assert run.returncode == 2 and run.stderr.strip() == f"error: {message}", run.stderr[-500:]
+
+
+def test_a_max_length_with_no_room_for_text_is_refused():
+    from types import SimpleNamespace
+
+    from mlc.model.encoders import check_max_length
+
+    xlmr_like = SimpleNamespace(num_special_tokens_to_add=lambda: 2)  # <s> text </s>
+    check_max_length(xlmr_like, 3)
+    with pytest.raises(ConfigError, match=r"--max-length 2 leaves no token for the text: this tokenizer adds 2"):
+        check_max_length(xlmr_like, 2)

@@ -28,7 +28,14 @@ def test_a_head_only_bundle_is_a_bundle_and_its_vectors_are_cached(tiny_model_di
     metrics = json.loads((tmp_path / "a" / "metrics.json").read_text())
     assert metrics["validation_by_stage"]["head-only"]["all"]["macro_ap"] > 0.3  # far from chance on 8 labels
     assert (tmp_path / "a" / "thresholds.json").is_file() and (tmp_path / "a" / "evaluation" / "report.md").is_file()
-    assert len(clf.predict(["My card was charged twice"])) == 1
+    texts = ["My card was charged twice", "Mi pedido no llegó"]
+    probs = clf.predict_proba(texts)
+    predicted = clf.predict(texts)
+    decided = clf.decide(probs, languages=clf.resolve_languages(texts))
+    assert [p["labels"] for p in predicted] == [[label for j, label in sorted(enumerate(clf.labels),
+                                                                               key=lambda item: -probs[i, item[0]])
+                                                 if decided[i, j]] for i in range(len(texts))]
+    assert [list(p["scores"].values()) for p in predicted] == probs.tolist()
     # A second run over the same texts computes no vector: every one comes from the cache.
     monkeypatch.setattr("mlc.training.head_only.embed_ids", lambda *a, **k: pytest.fail("recomputed vectors"))
     again = fit(output=str(tmp_path / "b"), **common)

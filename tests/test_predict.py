@@ -61,7 +61,11 @@ def test_stdin_to_jsonl_stdout_and_windows(tiny_bundle, tmp_path):
     (tmp_path / "in.txt").write_text("\n".join(TEXTS[:2]), encoding="utf-8")
     run = run_module("mlc.predict", "--model", str(tiny_bundle), "--input", str(tmp_path / "in.txt"), "--output",
                      str(jsonl))
-    assert run.returncode == 0 and len(jsonl.read_text(encoding="utf-8").splitlines()) == 2
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    classifier = Classifier.load(tiny_bundle)
+    assert lines == [{"text": text, "predicted_labels": result["labels"], "predicted_scores": result["scores"]}
+                     for text, result in zip(TEXTS[:2], classifier.predict(TEXTS[:2]), strict=True)]
 
 
 def test_bad_inputs_exit_2(tiny_bundle, tmp_path):
@@ -118,7 +122,8 @@ def test_an_existing_output_needs_overwrite(tiny_bundle, tmp_path):
     assert out.read_text() == "precious\n"
     run = predict(tiny_bundle, "--input", str(CORPUS / "gold.jsonl"), "--output", str(out), "--overwrite")
     assert run.returncode == 0, run.stderr[-2000:]
-    assert len(read_csv_rectangular(out)) == 2
+    gold = [json.loads(line) for line in (CORPUS / "gold.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    assert [row["text"] for row in read_csv_rectangular(out)] == [record["text"] for record in gold]
 
 
 def test_an_earlier_prediction_is_replaced_as_a_whole(tiny_bundle, tmp_path):

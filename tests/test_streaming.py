@@ -115,3 +115,24 @@ def test_the_delimiter_option_reads_other_delimiters(tmp_path):
     assert_same(read_labelled(DataArgs(data=str(path), delimiter="|"), BUNDLE_LABELS),
                 whole(path, delimiter="|"))
     assert whole(path, delimiter="|").ids == [r[0] for r in ROWS]
+
+
+@pytest.mark.parametrize("rewrite", ["same size, same time", "labels broken"])
+def test_a_rewrite_between_passes_is_said_as_a_changed_file(tmp_path, rewrite):
+    """Texts of one version are never scored against labels of another: a rewrite of the same size within the
+    same modification time is seen (a digest of the bytes), and one that breaks a row is still said as a change."""
+    import os
+
+    path = write_columns(tmp_path / "columns.csv")
+    streamed = read_labelled(DataArgs(data=str(path)), BUNDLE_LABELS, chunk_rows=2)
+    stat, body = path.stat(), path.read_text("utf-8")
+    first = streamed.texts.chunks(2)
+    next(first)  # the scoring pass has begun
+    if rewrite == "same size, same time":
+        changed = body.replace(ROWS[3][1], ROWS[3][1][::-1], 1)
+    else:
+        changed = body.rsplit("\n", 2)[0] + "\nx,y\n"  # a last row the reader would refuse
+    path.write_text(changed, "utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(DataError, match=r"columns.csv: the file changed while it was being read"):
+        list(first)

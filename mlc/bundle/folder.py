@@ -33,6 +33,21 @@ PREVIOUS_THRESHOLDS_FILE = "thresholds.previous.json"
 # The index of a --schedule per-language output folder: {"schedule": ..., "bundles": {language: subfolder}}.
 LANGUAGES_FILE = "languages.json"
 EVALUATION_DIR = "evaluation"
+# What serving a bundle reads (with an ONNX graph) and shows (its card and validation report): relative paths, as
+# fnmatch patterns. The PyTorch weights, the training log and the training texts' hashes are not among them.
+SERVING_PATTERNS = (BUNDLE_FILE, THRESHOLDS_FILE, "config.json", "tokenizer*.json", "special_tokens_map.json",
+                    "added_tokens.json", "sentencepiece*.model", "spiece.model", "vocab.*", "merges.txt",
+                    "ngrams/*", "README.md", "metrics.json", "data_summary.json", f"{EVALUATION_DIR}/*",
+                    f"{EVALUATION_DIR}/plots/*", "onnx/export.json")
+WEIGHT_PATTERNS = ("model*.safetensors", "pytorch_model*.bin", MODELING_FILE)
+
+
+def bundle_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """The files of a bundle folder whose path relative to it matches one of `patterns`."""
+    import fnmatch
+
+    return sorted(path for path in folder.rglob("*") if path.is_file() and
+                  any(fnmatch.fnmatch(path.relative_to(folder).as_posix(), p) for p in patterns))
 
 
 def write_json(path: Path, payload: Any) -> None:

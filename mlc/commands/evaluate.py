@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from mlc.core.atomic import check_output_path
+from mlc.bundle.thresholds import THRESHOLDS_FILE
+from mlc.core.atomic import check_output_path, output_lock
 from mlc.evaluation.args import EvaluateArgs
 from mlc.metrics.scores import uniform_thresholds
 from mlc.model import distributed
@@ -25,13 +28,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.output:  # found before the model is loaded and the texts are scored
         check_output_path(args.output, inputs=[args.data, args.validation, args.test, args.model, args.label_names],
                           overwrite=args.overwrite, folder=True)
+    with contextlib.ExitStack() as held:  # one run per output folder, and one tuning per bundle, at a time
+        if distributed.current().main:
+            if args.output:
+                held.enter_context(output_lock(args.output))
+            if args.tune_thresholds and Path(args.model).is_dir():
+                held.enter_context(output_lock(Path(args.model) / THRESHOLDS_FILE))
+        return _evaluate(args)
+
+
+def _evaluate(args: EvaluateArgs) -> int:
     # torch and the evaluation layer: after the options are parsed, so --help is quick
     from mlc.evaluation.evaluator import evaluate, tune
     from mlc.evaluation.outputs import save_thresholds, write_outputs
     from mlc.evaluation.report import markdown_report, text_report
     from mlc.inference.classifier import Classifier
 
-    classifier = Classifier.load(args.model, args.device, args.precision, args.backend, args.threads)
+    classifier = Classifier.load(args.model, args.device, args.precision, args.backend, args.threads, args.revision)
     evaluation = evaluate(args, classifier)
     distributed.cleanup()  # under torchrun the processes shared the scoring (no-op otherwise); process 0 reports
     if not distributed.current().main:

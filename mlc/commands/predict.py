@@ -62,7 +62,8 @@ def _predict(args: PredictArgs) -> int:
     survey = survey_inputs(args.input, args, args.chunk_rows) if args.input != "-" else None
     from mlc.inference.classifier import Classifier  # torch: after the options and the input are checked
 
-    classifier = Classifier.load(args.model, args.device, args.precision, args.backend, _threads(args))
+    classifier = Classifier.load(args.model, args.device, args.precision, args.backend, _threads(args),
+                                 args.revision)
     layout = Layout.of(survey.columns if survey else ["text"], classifier.labels, output_format(args.output))
     if args.output == "-":
         rows, empty, first = _to_stdout(args, classifier, layout)

@@ -9,6 +9,7 @@ half-made.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from mlc.core.atomic import output_lock
 from mlc.training.args import TrainArgs
 
 DESCRIPTION = ("Fine-tune a Hugging Face encoder (default: the embedded multilingual-e5-small) for multi-label "
@@ -30,9 +32,11 @@ def fit(args: TrainArgs | None = None, **options: Any):
     `schedule="per-language"`, one bundle per language in `output/<language>/` (see `fit_per_language`)."""
     args = replace(args, **options) if args is not None else TrainArgs(**options)
     args.validate().check_output()
-    if args.schedule == "per-language":
-        return fit_per_language(args)
-    return fit_bundle(args)
+    main_process = not int(os.environ.get("RANK", 0))
+    with output_lock(args.output) if main_process else contextlib.nullcontext():  # one run per output
+        if args.schedule == "per-language":
+            return fit_per_language(args)
+        return fit_bundle(args)
 
 
 def fit_bundle(args: TrainArgs, data=None):

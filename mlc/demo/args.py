@@ -16,8 +16,11 @@ MAX_BATCH_ROWS = 5000
 class AppArgs(Options):
     OPTIONS_TITLE: ClassVar[str] = "demo"
 
-    model: str | None = option(None, "A bundle folder written by python -m mlc.train (default: the demo bundle, "
-                                     "built from the embedded model on first start and cached).", env="MLC_MODEL")
+    model: str | None = option(None, "A bundle folder written by python -m mlc.train, or a Hugging Face Hub "
+                                     "repository ORG/NAME holding one (default: the demo bundle, built from the "
+                                     "embedded model on first start and cached).", env="MLC_MODEL")
+    revision: str | None = option(None, "The Hub revision (branch, tag or commit) of a --model given as ORG/NAME.",
+                                  env="MLC_REVISION")
     cache_dir: str | None = option(None, "Cache of the default model and the demo bundle (default $MLC_CACHE_DIR or "
                                          "~/.cache/mlc).")
     demo_recipe: str = option("head-only", "Without --model, how the demo bundle is built on first start: head-only "

@@ -53,9 +53,14 @@ class MicroBatcher:
         self.thread.start()
 
     def submit(self, text: str, language: str) -> np.ndarray:
-        done: Future = Future()
-        self.pending.put(_Text(text, language, done))
-        return done.result()
+        return self.submit_many([text], [language])[0]
+
+    def submit_many(self, texts: Sequence[str], languages: Sequence[str]) -> list[np.ndarray]:
+        """Every text queued at once (they may share a batch with each other and with other requests)."""
+        items = [_Text(text, language, Future()) for text, language in zip(texts, languages, strict=True)]
+        for item in items:
+            self.pending.put(item)
+        return [item.done.result() for item in items]
 
     def call(self, job: Callable[[], T]) -> T:
         """`job()` on the worker thread, alone (a call from the worker itself runs at once)."""

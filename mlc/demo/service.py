@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from mlc.bundle.folder import read_bundle_info
+from mlc.bundle.hub import resolve_bundle
 from mlc.core.errors import ConfigError, MlcError
 from mlc.data.args import InputArgs
 from mlc.data.languages import resolve_language
@@ -45,7 +46,9 @@ class DemoService:
 
     def __init__(self, model: str | None = None, cache_dir: str | None = None, max_chars: int = 2000,
                  backend: str = "auto", threads: int | None = None, max_batch: int = 32,
-                 max_wait: float = 0.005, recipe: str = "head-only") -> None:
+                 max_wait: float = 0.005, recipe: str = "head-only", revision: str | None = None) -> None:
+        # A Hub repository is downloaded (or found in the cache) now: a wrong id fails at start, in one line.
+        model = None if model is None else str(resolve_bundle(model, revision, weights=backend == "torch"))
         self.model, self.cache_dir, self.max_chars, self.recipe = model, cache_dir, max_chars, recipe
         self.backend, self.threads = backend, threads
         self.batcher = MicroBatcher(self._score_batch, max_batch, max_wait)
@@ -148,32 +151,45 @@ class DemoService:
 
     def require(self) -> Classifier:
         if self.error:
-            raise ConfigError(f"the model failed to load: {self.error}")
+            raise NotReady(f"the model failed to load: {self.error}")
         if self.classifier is None:
-            raise ConfigError("the model is still being prepared; try again in a moment")
+            raise NotReady("the model is still being prepared; try again in a moment")
         return self.classifier
 
     # ---- requests ---------------------------------------------------------------------------------------------
 
     def score(self, text: str, language: str | None = AUTO) -> Scored:
+        return self.score_many([text], language, field="text")[0]
+
+    def score_many(self, texts: list[str], language: str | None = AUTO, field: str = "texts") -> list[Scored]:
+        """Each text checked, cut to max_chars, its language resolved, then all submitted to the scoring worker
+        together (they share batches with whatever else is pending)."""
         clf = self.require()
-        _check_type("text", text, str)
         _check_type("language", language, str)
+        given = None if language in (None, "", AUTO) else language
+        prepared = [self._prepare(clf, text, given, field if field == "text" else f"{field}[{i}]")
+                    for i, text in enumerate(texts)]
+        rows = self.batcher.submit_many([p[0] for p in prepared], [p[1] for p in prepared])
+        scored = []
+        for (_, resolved, detected, note), probs in zip(prepared, rows, strict=True):
+            if clf.ngrams is not None and clf.ngrams.model_language(resolved) is None:
+                note = " ".join(filter(None, [note, "The bundle has no n-gram model for this language, so the "
+                                                    "scores are the encoder's alone."]))
+            scored.append(Scored(probs, resolved if resolved in clf.languages else None, detected, note))
+        return scored
+
+    def _prepare(self, clf: Classifier, text: Any, given: str | None, field: str) -> tuple[str, str, str | None, str]:
+        _check_type(field, text, str)
         text = (text or "").strip()
         if not text:
-            raise ConfigError("the text is empty: type or paste a text to classify")
+            raise ConfigError("the text is empty: type or paste a text to classify"
+                              if field == "text" else f"the field '{field}' is empty: give a text to classify")
         note = ""
         if len(text) > self.max_chars:
             note = f"The text has {len(text):,} characters; only the first {self.max_chars:,} were classified."
             text = text[: self.max_chars]
-        given = None if language in (None, "", AUTO) else language
         resolved, detected = resolve_language(text, given, clf.languages)
-        probs = self.batcher.submit(text, resolved)
-        chosen = resolved if resolved in clf.languages else None
-        if clf.ngrams is not None and clf.ngrams.model_language(resolved) is None:
-            note = " ".join(filter(None, [note, "The bundle has no n-gram model for this language, so the scores "
-                                                "are the encoder's alone."]))
-        return Scored(probs, chosen, detected, note)
+        return text, resolved, detected, note
 
     def _score_batch(self, texts: list[str], languages: list[str]) -> np.ndarray:
         return self.require().predict_proba(texts, long_text="window", languages=languages)
@@ -188,15 +204,27 @@ class DemoService:
                 ) -> dict[str, Any]:
         """The API's answer: scores, thresholds used, predicted labels, language and any note. Concurrent requests
         are scored together (MicroBatcher); each keeps its own text, language and thresholds."""
+        return self.predict_many([text], language, thresholds, field="text")[0]
+
+    def predict_many(self, texts: list[str], language: str | None = AUTO,
+                     thresholds: dict[str, float] | None = None, field: str = "texts") -> list[dict[str, Any]]:
+        """`predict` for each text (one language for all, or each detected), scored in shared batches."""
         clf = self.require()
         _check_type("thresholds", thresholds, dict)
         clf.resolve_thresholds(thresholds)  # a bad threshold costs no scoring
-        scored = self.score(text, language)
-        used = np.atleast_2d(clf.resolve_thresholds(thresholds, [scored.language]))[0]
-        return {"labels": self.decide(scored.probs, used.tolist(), scored.language),
-                "scores": {label: float(p) for label, p in zip(clf.labels, scored.probs, strict=True)},
-                "thresholds": {label: float(t) for label, t in zip(clf.labels, used, strict=True)},
-                "language": scored.language, "detected_language": scored.detected, "note": scored.note}
+        answers = []
+        for scored in self.score_many(texts, language, field):
+            used = np.atleast_2d(clf.resolve_thresholds(thresholds, [scored.language]))[0]
+            answers.append({"labels": self.decide(scored.probs, used.tolist(), scored.language),
+                            "scores": {label: float(p) for label, p in zip(clf.labels, scored.probs, strict=True)},
+                            "thresholds": {label: float(t) for label, t in zip(clf.labels, used, strict=True)},
+                            "language": scored.language, "detected_language": scored.detected,
+                            "note": scored.note})
+        return answers
+
+
+class NotReady(MlcError):
+    """The model is still loading, or failed to: a request cannot be served now (HTTP 503)."""
 
 
 def _check_type(field: str, value: Any, kind: type) -> None:

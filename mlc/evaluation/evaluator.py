@@ -70,7 +70,8 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
     is read in chunks and its texts are not kept (`mlc.data.streaming`): memory grows with the rows' labels and
     scores, not with their texts."""
     args.validate_inference()
-    classifier = classifier or Classifier.load(args.model, args.device, args.precision, args.backend, args.threads)
+    classifier = classifier or Classifier.load(args.model, args.device, args.precision, args.backend, args.threads,
+                                               args.revision)
     languages: list[str] = []
     digests: list[np.ndarray] = []
 

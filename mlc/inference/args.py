@@ -22,7 +22,10 @@ class InferenceArgs(Options):
     OPTIONS_TITLE: ClassVar[str] = "model"
 
     model: str | None = option(None, "A bundle folder written by python -m mlc.train (python -m mlc.demo builds "
-                                     "the demo bundle and prints its folder).")
+                                     "the demo bundle and prints its folder), or a Hugging Face Hub repository "
+                                     "ORG/NAME holding one (downloaded into the Hub cache; HF_HUB_OFFLINE=1 uses "
+                                     "the cache alone).")
+    revision: str | None = option(None, "The Hub revision (branch, tag or commit) of a --model given as ORG/NAME.")
     device: str = option("auto", "auto, cpu, cuda, or cuda:N.")
     backend: str = option("auto", "auto (on a CPU with onnxruntime installed, the bundle's int8 ONNX graph, else "
                                   "its fp32 one, else torch), torch, onnx (int8 if exported, else fp32), onnx-int8 or "

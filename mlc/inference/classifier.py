@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from mlc.bundle.folder import PREVIOUS_THRESHOLDS_FILE, load_bundle_model, read_bundle_info
+from mlc.bundle.hub import resolve_bundle
 from mlc.bundle.thresholds import (
     InvalidThreshold,
     bundle_thresholds,
@@ -67,15 +68,16 @@ class Classifier:
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "auto", precision: str = "auto", backend: str = "auto",
-             threads: int | None = None) -> Classifier:
-        """Load a bundle folder written by `python -m mlc.train`.
+             threads: int | None = None, revision: str | None = None) -> Classifier:
+        """Load a bundle: a folder written by `python -m mlc.train`, or a Hub repository id (ORG/NAME, at
+        `revision`) holding one, downloaded through huggingface_hub's cache (mlc.bundle.hub).
 
         `backend`: torch; onnx (the bundle's int8 graph, else its fp32 one; see python -m mlc.export), onnx-int8 or
         onnx-fp32; auto (default): on a CPU with onnxruntime installed, the bundle's int8 graph, else its fp32 graph
         (said on stderr), else torch. `precision` (torch): auto (the precision the bundle's thresholds were tuned in, where this
         device has instructions for it, else fp32), fp32, bf16 or fp16 (autocast). `threads`: CPU threads (default:
         the cores this process may use)."""
-        folder = Path(path).expanduser()
+        folder = resolve_bundle(path, revision, weights=backend == "torch")
         if not folder.is_dir():
             raise ModelError(f"{folder}: no such bundle folder (hint: train one with python -m mlc.train --output "
                              "DIR; python -m mlc.demo builds the demo bundle and prints its folder)")
