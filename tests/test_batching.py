@@ -126,7 +126,10 @@ def test_every_model_call_of_the_demo_runs_on_the_scoring_worker(tiny_bundle, tm
 
     clf.tokenizer = Watched()
     rows = tmp_path / "rows.csv"
-    rows.write_text("text\n" + "\n".join(TINY_SENTENCES) + "\n", encoding="utf-8")
+    import csv
+
+    with rows.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["text"], *([text] for text in TINY_SENTENCES)])
     jobs = [("predict", TINY_SENTENCES[i % len(TINY_SENTENCES)]) if i % 5 else ("file", str(rows))
             for i in range(40)]
 

@@ -38,7 +38,7 @@ def test_checkpoint_round_trip(tmp_path):
     assert state["optimizer"]["optimizer"]["state"][0]["step"] == optimizer.state_dict()["state"][0]["step"]
 
 
-@pytest.mark.parametrize("change", [{"batch_size": 3, "seed": 1}, {"learning_rate": 1e-3}, {"max_steps": 50},
+@pytest.mark.parametrize("change", [{"batch_size": 3, "seed": 1}, {"learning_rate": 1e-3}, {"epochs": 5.0},
                                     {"dropout": 0.2}, {"ngram_weight": 0.3}, {"threshold_objective": "f1"}])
 def test_resuming_with_options_that_change_the_run_is_refused(tmp_path, change):
     args = TrainArgs(data="d.csv", output=str(tmp_path / "bundle"))
@@ -54,7 +54,7 @@ def test_options_that_cannot_change_the_model_may_differ_on_resume(tmp_path):
     folder = checkpoint_dir(args.output)
     save_checkpoint(folder, *_parts(), {"global_step": 1}, args)
     free = {"logging_steps": 3, "checkpoint_steps": 9, "threads": 1, "cache_dir": "elsewhere", "export": "onnx",
-            "eval_batch_size": 8, "ddp_backend": "gloo", "resume": True, "overwrite": True}
+            "eval_batch_size": 8, "ddp_backend": "gloo", "resume": True, "overwrite": True, "max_steps": 50}
     assert load_checkpoint(folder, replace(args, **free))["global_step"] == 1
 
 

@@ -209,7 +209,7 @@ def test_language_order_and_bad_options(tiny_model_dir, tmp_path):
     assert [s.name for s in stages_for(args, data)] == ["language:zh", "language:en", "joint"]
     with pytest.raises(ConfigError, match="without training rows: xx"):
         stages_for(tiny_args(tiny_model_dir, tmp_path, language_order=["xx"]), data)
-    with pytest.raises(ConfigError, match="batch_size must be at least 1"):
+    with pytest.raises(ConfigError, match="--batch-size must be at least 1, got 0"):
         tiny_args(tiny_model_dir, tmp_path, batch_size=0).validate()
 
 

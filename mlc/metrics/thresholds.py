@@ -243,7 +243,9 @@ def tune(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: Sequ
             return TunedThresholds(next(iter(found.values())), {}, missed, no_positives)
     else:
         shared, missed = tune_thresholds_for(probs, truth, mask, objective, target, languages, current)
-        found = dict.fromkeys(present, shared) if current_languages else {}
+        unseen = np.isin(np.arange(len(shared)), no_positives)  # a label without positives keeps each language's
+        found = {lang: np.where(unseen, current_languages.get(lang, shared), shared) for lang in present} \
+            if current_languages else {}
     kept = sorted(set(current_languages) - present)
     per_language = {**{lang: current_languages[lang] for lang in kept}, **found}
     return TunedThresholds(shared, per_language, missed, no_positives, kept if per_language else [])

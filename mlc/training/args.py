@@ -100,7 +100,8 @@ class TrainArgs(DataArgs):
                                     "steps into OUTPUT.checkpoint, atomically; 0 for none.", at_least=0)
     resume: bool = option(False, "Continue an interrupted run from OUTPUT.checkpoint. The data files and every "
                                  "option must be the checkpoint's, except logging_steps, checkpoint_steps, threads, "
-                                 "cache_dir, export, eval_batch_size and ddp_backend (which cannot change the model).")
+                                 "cache_dir, export, eval_batch_size, ddp_backend and max_steps (where to stop), "
+                                 "which cannot change the model's trajectory.")
     device: str = option("auto", "auto, cpu, cuda, or cuda:N.")
     precision: str = option("auto", "auto (bf16 on GPUs that support it, else fp16 on GPU; on CPU bf16 where it has "
                                   "bf16 instructions (AVX512-BF16, AMX), else fp32), fp32, bf16 or fp16 (autocast; the "

@@ -18,9 +18,10 @@ from mlc.core.fingerprint import files_digest
 STATE_FILE = "state.json"
 BEST_FILE = "best.safetensors"
 # Options that cannot change the trained model, which a resumed run may change; every other option, and the bytes
-# of the data files, must be those of the run it continues.
+# of the data files, must be those of the run it continues. max_steps only says where to stop (the learning-rate
+# schedule follows the epochs), so a run stopped early continues the same trajectory (tests/test_trainer.py).
 FREE_OPTIONS = ("logging_steps", "checkpoint_steps", "resume", "overwrite", "threads", "cache_dir", "export",
-                "eval_batch_size", "ddp_backend")
+                "eval_batch_size", "ddp_backend", "max_steps")
 
 
 def checkpoint_dir(output: str | os.PathLike) -> Path:
