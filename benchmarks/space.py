@@ -1,0 +1,118 @@
+"""A team's own model as a Space: the folder `python -m mlc.space` writes for a bundle, installed into a new virtual
+environment from its own requirements.txt, started offline with `python app.py`, against the repository's
+requirements.txt in the same run.
+
+Measured: the folder's size; each environment's install time and size (the Space's: serving only; the
+repository's: everything); seconds from `python app.py` until POST /api/classify answers its first text; and
+whether the Space's answers equal the full bundle's with the same graph. Usage:
+  python benchmarks/space.py --bundle BUNDLE [--check-texts examples/support_tickets.csv] [--baseline-install]
+A bundle without an ONNX graph is exported first (into a copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+TEXTS = ["My card was charged twice for the same order.", "Mi pedido llegó roto y quiero un reembolso.",
+         "Ich kann mich seit gestern nicht mehr einloggen.", "我的订单还没有到，请尽快处理。"]
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def install(venv: Path, requirements: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(requirements)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def first_answer(python: Path, folder: Path) -> tuple[float, list]:
+    import httpx
+    from demo_load import free_port
+
+    port = free_port()
+    env = {"PATH": str(python.parent), "HOME": tempfile.mkdtemp(), "HF_HUB_OFFLINE": "1",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    started = time.perf_counter()
+    process = subprocess.Popen([str(python), "app.py", "--port", str(port)], cwd=folder, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None and time.perf_counter() - started < 300:
+            try:
+                answer = httpx.post(f"http://127.0.0.1:{port}/api/classify", json={"texts": TEXTS}, timeout=60)
+                if answer.status_code == 200:
+                    return time.perf_counter() - started, answer.json()["results"]
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"the Space's app did not answer (exit code {process.poll()})")
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bundle", required=True)
+    parser.add_argument("--check-texts", default=str(ROOT / "examples" / "support_tickets.csv"))
+    parser.add_argument("--baseline-install", action="store_true", help="also install requirements.txt afresh")
+    args = parser.parse_args()
+    from mlc.demo.service import DemoService
+    from mlc.exporters.space import write_space
+
+    work = Path(tempfile.mkdtemp(prefix="mlc-space-"))
+    bundle = Path(args.bundle)
+    if not (bundle / "onnx").is_dir():
+        shutil.copytree(bundle, work / "bundle", ignore=shutil.ignore_patterns("onnx"))
+        bundle = work / "bundle"
+        subprocess.run([sys.executable, "-m", "mlc.export", "--model", str(bundle), "--check-texts",
+                        args.check_texts], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    written = write_space(bundle, work / "space")
+    space_install = install(work / "venv", work / "space" / "requirements.txt")
+    seconds, answers = first_answer(work / "venv" / "bin" / "python", work / "space")
+    full = DemoService(str(bundle), backend=f"onnx-{'int8' if 'int8' in written['graph'] else 'fp32'}")
+    equal = answers == full.start(background=False).predict_many(TEXTS)
+    result = {"bundle": str(args.bundle), "graph": written["graph"], "folder_mb": written["bytes"] / 1e6,
+              "bundle_mb": du(Path(args.bundle)) / 1e6, "space_install_s": space_install,
+              "space_venv_mb": du(work / "venv") / 1e6, "first_answer_s": seconds, "answers_equal": equal,
+              "torch_in_space_venv": any((work / "venv").glob("lib/python*/site-packages/torch"))}
+    if args.baseline_install:
+        result["full_install_s"] = install(work / "full", ROOT / "requirements.txt")
+        result["full_venv_mb"] = du(work / "full") / 1e6
+    print(json.dumps(result, indent=2))
+    from results import update_section
+
+    cpu = platform.processor() or platform.machine()
+    rows = [f"| Space folder (bundle {result['bundle_mb']:.0f} MB before) | {result['folder_mb']:.1f} MB |",
+            f"| Space venv from its requirements.txt: install, size | {space_install:.0f} s, "
+            f"{result['space_venv_mb']:.0f} MB (torch installed: {result['torch_in_space_venv']}) |"]
+    if args.baseline_install:
+        rows.append(f"| repository venv from requirements.txt: install, size | {result['full_install_s']:.0f} s, "
+                    f"{result['full_venv_mb']:.0f} MB (ratio {result['full_venv_mb'] / result['space_venv_mb']:.1f}x "
+                    "the Space's) |")
+    rows += [f"| `python app.py` to the first /api/classify answer, offline | {seconds:.1f} s |",
+             f"| answers equal to the full bundle's ({written['graph']}) | {equal} |"]
+    update_section("space", "\n".join([
+        "## space: a bundle as a Hugging Face Space folder", "",
+        f"`python benchmarks/space.py --bundle {args.bundle}{' --baseline-install' if args.baseline_install else ''}`"
+        f" on {cpu}, 2 cores (`lscpu` flags of this run's machine in the closing note).", "",
+        "| measure | value |", "|---|---|", *rows]))
+
+
+if __name__ == "__main__":
+    main()
