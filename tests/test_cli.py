@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from mlc.commands.data import SummaryArgs
+from mlc.commands.space import SpaceArgs
 from mlc.core.errors import ConfigError
 from mlc.core.options import hidden_options
 from mlc.core.runner import run_cli
@@ -25,7 +26,7 @@ from .conftest import ROOT, run_module
 
 @pytest.mark.parametrize("module, args_class", [
     ("mlc.data", SummaryArgs), ("mlc.train", TrainArgs), ("mlc.evaluate", EvaluateArgs), ("mlc.predict", PredictArgs),
-    ("mlc.demo", DemoBundleArgs), ("app.py", AppArgs),
+    ("mlc.demo", DemoBundleArgs), ("app.py", AppArgs), ("mlc.space", SpaceArgs),
 ])
 def test_help_lists_every_option(module, args_class):
     run = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True,

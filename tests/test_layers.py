@@ -49,6 +49,8 @@ COVERED_BY = {
     "mlc/demo/args.py": "test_options (environment variables, validation)",
     "mlc/demo/bundle.py": "test_app (the demo bundle built offline from the embedded model)",
     "mlc/demo/app.py": "test_app (the page, its APIs and a real browser, through python app.py)",
+    "mlc/demo/endpoint.py": "test_app (POST /api/classify: valid, invalid and concurrent requests)",
+    "mlc/commands/space.py": "test_space (python -m mlc.space end to end)",
     "mlc/evaluation/args.py": "test_cli (hidden split options), test_evaluate",
     "mlc/evaluation/evaluator.py": "test_evaluate (python -m mlc.evaluate end to end), test_report",
     "mlc/evaluation/outputs.py": "test_evaluate (the output folder, tuned thresholds written into the bundle)",
