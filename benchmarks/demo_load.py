@@ -127,7 +127,7 @@ def main() -> None:
     if Path(opts.data).is_dir():
         texts, _ = brighter_texts(Path(opts.data), 20, 0)
     else:
-        from app import EXAMPLES
+        from mlc.demo.app import EXAMPLES
 
         texts = [row[0] for row in EXAMPLES]
     found = {}
