@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import shutil
 import subprocess
 import sys
@@ -95,9 +94,9 @@ def main() -> None:
         result["full_install_s"] = install(work / "full", ROOT / "requirements.txt")
         result["full_venv_mb"] = du(work / "full") / 1e6
     print(json.dumps(result, indent=2))
+    from common import cpu_description
     from results import update_section
 
-    cpu = platform.processor() or platform.machine()
     rows = [f"| Space folder (bundle {result['bundle_mb']:.0f} MB before) | {result['folder_mb']:.1f} MB |",
             f"| Space venv from its requirements.txt: install, size | {space_install:.0f} s, "
             f"{result['space_venv_mb']:.0f} MB (torch installed: {result['torch_in_space_venv']}) |"]
@@ -110,7 +109,7 @@ def main() -> None:
     update_section("space", "\n".join([
         "## space: a bundle as a Hugging Face Space folder", "",
         f"`python benchmarks/space.py --bundle {args.bundle}{' --baseline-install' if args.baseline_install else ''}`"
-        f" on {cpu}, 2 cores (`lscpu` flags of this run's machine in the closing note).", "",
+        f". Machine: {cpu_description()}.", "",
         "| measure | value |", "|---|---|", *rows]))
 
 
