@@ -127,11 +127,18 @@ def test_json_endpoint_answers_like_the_gradio_api(server, tiny_bundle):
 
     texts = ["My card was charged twice for the same order.", "Mi pedido llegó roto y quiero un reembolso."]
     first = json.loads((tiny_bundle / "mlc.json").read_text("utf-8"))["labels"][0]
-    answer = httpx.post(server.url + "api/classify", json={"texts": texts, "thresholds": {first: 0.0}}, timeout=60)
-    assert answer.status_code == 200, answer.text
-    results = answer.json()["results"]
-    assert results == [server.client.predict(text, "auto-detect", {first: 0.0}, api_name="/predict")
-                       for text in texts]
+    for text in texts:  # one text alone: the same batch of one as /predict, so the very same answer
+        answer = httpx.post(server.url + "api/classify", json={"texts": [text], "thresholds": {first: 0.0}},
+                            timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["results"] == [server.client.predict(text, "auto-detect", {first: 0.0},
+                                                                  api_name="/predict")]
+    together = httpx.post(server.url + "api/classify", json={"texts": texts, "thresholds": {first: 0.0}}, timeout=60)
+    results = together.json()["results"]  # scored in one batch: padding moves scores a little
+    alone = [server.client.predict(text, "auto-detect", {first: 0.0}, api_name="/predict") for text in texts]
+    for result, single in zip(results, alone, strict=True):
+        assert result["scores"] == pytest.approx(single["scores"], abs=5e-3)
+        assert result["thresholds"] == single["thresholds"] and result["language"] == single["language"]
     assert all(first in result["labels"] and result["thresholds"][first] == 0.0 for result in results)
 
 
