@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from mlc.core.errors import FileAccessError
+from mlc.core.errors import DataError, FileAccessError
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -27,6 +27,18 @@ def file_stamp(path: str | os.PathLike) -> tuple[int, int, str]:
     except OSError as err:
         raise FileAccessError(err, "cannot read") from None
     return status.st_size, status.st_mtime_ns, file_digest(path)
+
+
+def changed_error(path: str | os.PathLike) -> DataError:
+    """What a reader says when a file it reads in several passes is not the one it started with."""
+    return DataError("the file changed while it was being read", path=str(path),
+                     hint="read a copy that nothing writes to")
+
+
+def check_unchanged(path: str | os.PathLike, stamp: tuple[int, int, str] | None) -> None:
+    """Raise `changed_error` unless `path` still holds what `file_stamp` found (None: nothing to compare)."""
+    if stamp is not None and file_stamp(path) != stamp:
+        raise changed_error(path)
 
 
 def files_digest(paths: Iterable[Path], root: Path) -> dict[str, str]:

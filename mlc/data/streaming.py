@@ -8,14 +8,13 @@ in the same order and with the same rows dropped, whenever they are iterated (to
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mlc.core.errors import ConfigError, DataError, MlcError
-from mlc.core.fingerprint import file_stamp
+from mlc.core.fingerprint import changed_error, check_unchanged, file_stamp
 from mlc.data.aligned import LabelledRows, absent_labels_note, annotation_mask
 from mlc.data.args import DataArgs
 from mlc.data.labels import ColumnSurvey
@@ -74,13 +73,7 @@ class _File:
         return stream_table(self.source.path, **reader_options(self.args), chunk_rows=size)
 
     def check_unchanged(self) -> None:
-        if self.stamp is not None and file_stamp(self.source.path) != self.stamp:
-            raise changed_error(self.source.path)
-
-
-def changed_error(path: str | os.PathLike) -> DataError:
-    return DataError("the file changed while it was being read", path=str(path),
-                     hint="score a copy that nothing writes to")
+        check_unchanged(self.source.path, self.stamp)
 
 
 class StreamedTexts:

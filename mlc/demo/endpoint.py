@@ -48,12 +48,11 @@ def classify(service: DemoService, payload: Any) -> dict[str, Any]:
     return {"results": service.predict_many(texts, payload.get("language"), payload.get("thresholds"))}
 
 
+STATUSES = ((NotReady, 503), (TooMany, 413), (BadBody, 400), (MlcError, 422))  # first match; anything else: 500
+
+
 def status_of(error: Exception) -> int:
-    if isinstance(error, NotReady):
-        return 503
-    if isinstance(error, (TooMany, BadBody)):
-        return 413 if isinstance(error, TooMany) else 400
-    return 422 if isinstance(error, MlcError) else 500
+    return next((status for kind, status in STATUSES if isinstance(error, kind)), 500)
 
 
 def add_route(app, service: DemoService) -> None:

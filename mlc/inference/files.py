@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlc.core.errors import ConfigError, DataError, MlcError
-from mlc.core.fingerprint import file_stamp
+from mlc.core.errors import ConfigError, MlcError
+from mlc.core.fingerprint import check_unchanged, file_stamp
 from mlc.data.args import InputArgs
 from mlc.data.loader import LANGUAGE_COLUMNS, TEXT_COLUMNS, pick_column
 from mlc.data.readers import Table, data_suffix, iter_lines, split_lines, stream_table
@@ -106,9 +106,7 @@ class Survey:
     stamp: tuple[int, int, str]
 
     def check_unchanged(self, source: str) -> None:
-        if file_stamp(source) != self.stamp:
-            raise DataError("the file changed while it was being read", path=source,
-                            hint="predict from a copy that nothing writes to")
+        check_unchanged(source, self.stamp)
 
 
 def survey_inputs(source: str, args: InputArgs, chunk_rows: int = CHUNK_ROWS) -> Survey:

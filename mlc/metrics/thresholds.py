@@ -234,7 +234,8 @@ def tune(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: Sequ
     language, with no table before, is per-label."""
     languages, current_languages = np.asarray(languages), dict(current_languages or {})
     present = {str(lang) for lang in np.unique(languages)}
-    no_positives = [int(j) for j in np.flatnonzero(positives_by_label(truth, mask) == 0)]
+    unseen = positives_by_label(truth, mask) == 0  # labels without a positive in these rows keep their thresholds
+    no_positives = [int(j) for j in np.flatnonzero(unseen)]
     if objective == "per-language-f1":
         shared, found = language_label_thresholds(probs, truth, mask, languages, current=current,
                                                   current_languages=current_languages)
@@ -243,7 +244,6 @@ def tune(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: Sequ
             return TunedThresholds(next(iter(found.values())), {}, missed, no_positives)
     else:
         shared, missed = tune_thresholds_for(probs, truth, mask, objective, target, languages, current)
-        unseen = np.isin(np.arange(len(shared)), no_positives)  # a label without positives keeps each language's
         found = {lang: np.where(unseen, current_languages.get(lang, shared), shared) for lang in present} \
             if current_languages else {}
     kept = sorted(set(current_languages) - present)
