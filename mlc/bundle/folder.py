@@ -100,6 +100,18 @@ def read_bundle_info(folder: str | os.PathLike) -> dict[str, Any]:
     return info
 
 
+def bundle_id(folder: str | os.PathLike) -> str:
+    """A bundle's name and version, for records that outlive it (corrections): the folder's name and a digest of
+    its mlc.json and thresholds.json, so that a retrained or retuned bundle has another id."""
+    import hashlib
+
+    folder = Path(folder)
+    digest = hashlib.blake2b(digest_size=6)
+    for name in (BUNDLE_FILE, THRESHOLDS_FILE):
+        digest.update((folder / name).read_bytes())
+    return f"{folder.name}@{digest.hexdigest()}"
+
+
 def _read_bundle_json(path: Path) -> dict[str, Any]:
     """One JSON object of a bundle; a missing, unreadable or damaged file is a ModelError naming it."""
     try:

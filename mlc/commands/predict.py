@@ -64,7 +64,8 @@ def _predict(args: PredictArgs) -> int:
 
     classifier = Classifier.load(args.model, args.device, args.precision, args.backend, _threads(args),
                                  args.revision)
-    layout = Layout.of(survey.columns if survey else ["text"], classifier.labels, output_format(args.output))
+    layout = Layout.of(survey.columns if survey else ["text"], classifier.labels, output_format(args.output),
+                       explained=args.explain > 0)
     if args.output == "-":
         rows, empty, first = _to_stdout(args, classifier, layout)
     else:
@@ -91,8 +92,8 @@ def _to_stdout(args: PredictArgs, classifier, layout: Layout) -> tuple[int, int,
     thresholds = classifier.option_thresholds(args.thresholds)
     rows = empty = first = 0
     for chunk in open_inputs(args.input, args, args.chunk_rows):
-        results, blank = predict_texts(classifier, chunk.texts, chunk.languages, thresholds,
-                                       **args.scoring_options(), progress=args.progress)
+        results, blank = predict_texts(classifier, chunk.texts, chunk.languages, thresholds, args.explain,
+                                       progress=args.progress, **args.scoring_options())
         first = first or (chunk.start + blank[0] + 1 if blank else 0)
         sys.stdout.write(layout.render(chunk.records, results).decode("utf-8"))
         sys.stdout.flush()

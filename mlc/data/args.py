@@ -33,6 +33,9 @@ class DataArgs(InputArgs):
     validation: str | None = option(None, "Validation data (file or folder); default: the data's own dev/validation "
                                         "split, else a stratified slice of the training data.")
     test: str | None = option(None, "Test data (file or folder); default: the data's own test split, if any.")
+    extra_data: str | None = option(None, "More labelled rows for training alone (a file or folder, e.g. the demo's "
+                                          "corrections file): added to the training split after the validation "
+                                          "split is drawn, with the same labels.")
     format: str = option("auto", "File format: auto (from the extension), csv, tsv, jsonl, json or parquet.",
                        choices=("auto", "csv", "tsv", "jsonl", "json", "parquet"))
     header: bool | None = option(None, "Whether CSV/TSV files start with a header line (default: guessed).")

@@ -44,6 +44,7 @@ from mlc.data.readers import (
 SPLIT_ALIASES = {"train": "train", "training": "train", "dev": "validation", "development": "validation",
                  "validation": "validation", "valid": "validation", "val": "validation", "test": "test"}
 SPLIT_ORDER = ("train", "validation", "test")
+EXTRA = "extra"  # the split of --extra-data, merged into train after the validation split
 TEXT_COLUMNS = ("text", "sentence", "comment_text", "content", "review", "body", "message", "utterance",
                 "phrase", "tweet", "document")
 ID_COLUMNS = ("id", "idx", "uid", "example_id", "guid")
@@ -383,6 +384,7 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
     info: dict[str, Any] = {"args": asdict(args), "sources": {s: [t.path for t, _ in tables[s]] for s in tables},
                             "validation_source": "given" if "validation" in examples else None}
     _split_off(examples, labels, args, info)
+    _add_extra(examples, info)
     found_warnings = _data_warnings(examples, labels, reading.notes)
     for message in found_warnings:
         warnings.warn(message, DataWarning, stacklevel=2)
@@ -414,7 +416,7 @@ def split_files(args: DataArgs) -> tuple[dict[str, list[tuple[Source, Table | No
     labels.txt may be)."""
     discovered, saved = discover(args.data)
     roots = [Path(args.data).expanduser()]
-    for split, extra in (("validation", args.validation), ("test", args.test)):
+    for split, extra in (("validation", args.validation), ("test", args.test), (EXTRA, args.extra_data)):
         if extra:
             more, more_saved = discover(extra)
             if more_saved or set(more) != {"train"}:
@@ -475,6 +477,10 @@ def label_list(names: set[str], label_names: list[str] | None, reading: Reading,
     cells, sorted."""
     if label_names is not None:
         labels = list(label_names)
+        unnamed = sorted(names - set(labels))
+        if unnamed:
+            raise DataError(f"label {unnamed[0]!r} is not among the label names ({list_examples(labels)})", path=path,
+                            hint="add it to labels.txt (or --label-names), or drop the file that names other labels")
     else:
         annotated = set().union(*reading.language_labels.values()) if reading.language_labels else set()
         labels = [c for c in reading.column_order if c in annotated]
@@ -502,6 +508,15 @@ def _split_off(examples: dict[str, list[_Example]], labels: list[str], args: Dat
         examples["train"], examples["holdout"] = _stratified_split(examples["train"], labels,
                                                                    args.threshold_holdout, seed)
         info["holdout_source"] = f"stratified {args.threshold_holdout:.0%} of train (seed {seed})"
+
+
+def _add_extra(examples: dict[str, list[_Example]], info: dict[str, Any]) -> None:
+    """The extra data's rows join the training split (never validation: held-out rows stay comparable)."""
+    if EXTRA in examples:
+        extra = examples.pop(EXTRA)
+        examples["train"] = examples["train"] + extra
+        check_ids("train", examples["train"])
+        info["extra_rows"] = len(extra)
 
 
 def _data_warnings(examples: dict[str, list[_Example]], labels: list[str], notes: list[str]) -> list[str]:

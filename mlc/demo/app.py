@@ -1,5 +1,6 @@
-"""The demo's Gradio app: the page (scores, a threshold slider per label, a batch tab, the report), its `/predict`
-endpoint for Gradio clients and `POST /api/classify` for any HTTP client. `python app.py` (the repository's, or a
+"""The demo's Gradio app: the page (scores, a threshold slider per label, each word's effect on a label,
+corrections, a batch tab, the report), its `/predict`, `/explain` and `/correct` endpoints for Gradio clients and
+`POST /api/classify` for any HTTP client. `python app.py` (the repository's, or a
 Space's written by `python -m mlc.space`) runs `main`."""
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr
         with gr.Tab("Batch"):
             _batch_tab(ui, service, max_batch_rows)
         with gr.Tab("Report") as report_tab:
+            with gr.Row():
+                ui.feedback_count = gr.Markdown(elem_id="feedback-count")
+                ui.feedback_file = gr.DownloadButton("Download the corrections (JSON lines)", size="sm",
+                                                     elem_id="feedback-download", visible=False)
             ui.report = gr.Markdown("The validation report appears when the model is ready.")
             ui.plots = gr.Gallery(label="Plots", columns=3, height="auto")
             with gr.Accordion("Model card", open=False):
@@ -63,6 +68,8 @@ def build_demo(service: DemoService, max_batch_rows: int = MAX_BATCH_ROWS) -> gr
         _status_events(demo, ui, service)
         report_tab.select(lambda: _report(service) if service.ready else [gr.update()] * 3, None,
                           [ui.report, ui.plots, ui.card], api_visibility="private", queue=False)
+        report_tab.select(lambda: _feedback_download(service), None, [ui.feedback_count, ui.feedback_file],
+                          api_visibility="private", queue=False)
         _api(service)
     return demo
 
@@ -82,6 +89,8 @@ def _classify_tab(ui: SimpleNamespace, service: DemoService) -> None:
             ui.language_out = gr.Markdown(elem_id="language")
             ui.scores = gr.Label(label="Probability per label", num_top_classes=len(service.labels),
                                  elem_id="scores")
+            _why_box(ui, service)
+            _correction_box(ui, service)
     with gr.Accordion("Thresholds (one per label; start at the bundle's tuned values, per language if it tuned "
                       "them so)", open=True):
         with gr.Row():
@@ -89,6 +98,33 @@ def _classify_tab(ui: SimpleNamespace, service: DemoService) -> None:
                                     min_width=160)
                           for i, (label, t) in enumerate(zip(service.labels, service.tuned_thresholds(), strict=True))]
         ui.reset = gr.Button("Reset to the tuned thresholds", size="sm", elem_id="reset")
+
+
+def _why_box(ui: SimpleNamespace, service: DemoService) -> None:
+    with gr.Accordion("Why: each word's effect on a label", open=True):
+        ui.why_label = gr.Dropdown(service.labels, value=None, label="Label", elem_id="why-label",
+                                   info="the words that raised (+) or lowered (-) its score; default: the top label")
+        ui.why = gr.HighlightedText(label="Effect of leaving each word out, scaled to the strongest word (-1 to +1)",
+                                    show_legend=True, elem_id="why")
+        ui.why_note = gr.Markdown(elem_id="why-note")
+        ui.occlusion = gr.State(None)
+
+
+def _correction_box(ui: SimpleNamespace, service: DemoService) -> None:
+    with gr.Accordion("Correct this prediction", open=False):
+        ui.correct_labels = gr.CheckboxGroup(service.labels, label="The labels this text should have",
+                                             elem_id="correct-labels")
+        ui.correct_note = gr.Textbox(label="Note (optional)", lines=1, elem_id="correct-note")
+        ui.correct_button = gr.Button("Save the correction", size="sm", elem_id="correct")
+        ui.correct_status = gr.Markdown(_corrections_line(service), elem_id="correct-status")
+
+
+def _corrections_line(service: DemoService, saved: bool = False) -> str:
+    if service.feedback is None:
+        return f"**Corrections cannot be saved:** {service.feedback_error}"
+    count = service.corrections()
+    return (("**Saved.** " if saved else "") + f"{count:,} correction{'s' * (count != 1)} in "
+            f"`{service.feedback_path}` (download it in the Report tab).")
 
 
 def _batch_tab(ui: SimpleNamespace, service: DemoService, max_batch_rows: int) -> None:
@@ -130,11 +166,28 @@ def _classify_events(ui: SimpleNamespace, service: DemoService) -> None:
                 f"`{scored.language}`" if scored.language else "all languages")
         chosen = service.decide(scored.probs, list(thresholds), scored.language)
         return ({label: float(p) for label, p in zip(service.labels, scored.probs, strict=True)}, _labels_text(chosen),
-                shown, scored.note, scored.probs.tolist(), scored.language, *thresholds)
+                shown, scored.note, scored.probs.tolist(), scored.language, gr.update(value=chosen), *thresholds)
 
-    outputs = [ui.scores, ui.predicted, ui.language_out, ui.note, ui.probs, ui.language_used, *ui.sliders]
-    ui.button.click(classify, [ui.text, ui.language, *ui.sliders], outputs, api_visibility="private")
-    ui.text.submit(classify, [ui.text, ui.language, *ui.sliders], outputs, api_visibility="private")
+    outputs = [ui.scores, ui.predicted, ui.language_out, ui.note, ui.probs, ui.language_used, ui.correct_labels,
+               *ui.sliders]
+    why_outputs = [ui.occlusion, ui.why_label, ui.why, ui.why_note]
+    for trigger in (ui.button.click, ui.text.submit):
+        trigger(classify, [ui.text, ui.language, *ui.sliders], outputs, api_visibility="private").success(
+            lambda text, language: _explain(service, text, language), [ui.text, ui.language], why_outputs,
+            api_visibility="private")
+    ui.why_label.input(lambda occlusion, label: _highlight(occlusion, label, service.labels),
+                       [ui.occlusion, ui.why_label], [ui.why, ui.why_note], api_visibility="private", queue=False)
+
+    def save_correction(text, language, labels, note, *thresholds):
+        try:
+            service.correct(text, labels or [], language, note or "", dict(zip(service.labels, thresholds,
+                                                                              strict=True)))
+        except Exception as error:  # the visitor's marks stay on the page, so nothing is lost
+            raise _refusal(error) from None
+        return _corrections_line(service, saved=True), ""
+
+    ui.correct_button.click(save_correction, [ui.text, ui.language, ui.correct_labels, ui.correct_note, *ui.sliders],
+                            [ui.correct_status, ui.correct_note], api_visibility="private")
 
     def redecide(probs, language_value, *thresholds):
         if probs is None or not service.ready:
@@ -147,6 +200,43 @@ def _classify_events(ui: SimpleNamespace, service: DemoService) -> None:
           ui.predicted, api_visibility="private", trigger_mode="always_last")
     ui.reset.click(lambda language: _two_decimals(service.tuned_thresholds(language)), ui.language_used, ui.sliders,
                    api_visibility="private", queue=False)
+
+
+def _explain(service: DemoService, text: str, language: str) -> list:
+    """The occlusion of the text just classified (kept in the page's state, so that choosing another label costs no
+    scoring) and its highlight for the top label."""
+    try:
+        shown, occlusion, _ = service.explain(text, language)
+    except Exception as error:
+        return [None, gr.update(), None, f"No explanation: {friendly(error)}"]
+    state = {"text": shown, "spans": [[s.start, s.end] for s in occlusion.spans],
+             "effects": occlusion.effects.tolist(), "scores": occlusion.scores.tolist()}
+    label = service.labels[int(np.argmax(occlusion.scores))]
+    return [state, gr.update(value=label), *_highlight(state, label, service.labels)]
+
+
+def _highlight(state: dict | None, label: str | None, labels: list[str]) -> tuple[list | None, str]:
+    """HighlightedText's value for one label: every word with its effect scaled so the strongest is +-1, the text
+    between words plain; and a line naming the words that raised and lowered the score most."""
+    if not state or label not in labels:
+        return None, ""
+    j, text, spans = labels.index(label), state["text"], state["spans"]
+    effects = np.asarray(state["effects"], dtype=float).reshape(len(spans), -1)[:, j]
+    scale = float(np.abs(effects).max()) or 1.0
+    pieces, at = [], 0
+    for (start, end), effect in zip(spans, effects, strict=True):
+        if start > at:
+            pieces.append((text[at:start], None))
+        pieces.append((text[start:end], round(float(effect) / scale, 3)))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], None))
+    order = np.argsort(-effects, kind="stable")
+    raised = [f"{text[spans[i][0]:spans[i][1]]} (+{effects[i]:.3f})" for i in order[:3] if effects[i] > 0]
+    lowered = [f"{text[spans[i][0]:spans[i][1]]} ({effects[i]:.3f})" for i in order[::-1][:3] if effects[i] < 0]
+    line = (f"**{label}** {state['scores'][j]:.3f}. Raised most by: {', '.join(raised) or 'no word'}; lowered most "
+            f"by: {', '.join(lowered) or 'no word'}.")
+    return pieces, line
 
 
 def _status_events(demo: gr.Blocks, ui: SimpleNamespace, service: DemoService) -> None:
@@ -175,6 +265,26 @@ def _api(service: DemoService) -> None:
 
     gr.api(predict, api_name="predict")
 
+    def explain(text: str, language: str = AUTO, label: str | None = None) -> dict:
+        """Why `label` (default: the top one) got its score: {label, score, language, text, words: [{word, start,
+        end, effect}]}, the effect being the score minus the score with that word left out."""
+        try:
+            return service.explain_label(text, language, label)
+        except Exception as error:
+            raise _refusal(error) from None
+
+    def correct(text: str, labels: list[str], language: str = AUTO, note: str = "",
+                thresholds: dict | None = None) -> dict:
+        """Save a correction: the labels `text` should have had (appended to the corrections file); returns
+        {saved: corrections in the file, file}."""
+        try:
+            return service.correct(text, labels, language, note, thresholds)
+        except Exception as error:
+            raise _refusal(error) from None
+
+    gr.api(explain, api_name="explain")
+    gr.api(correct, api_name="correct")
+
 
 def _refusal(error: Exception) -> gr.Error:
     """What a visitor or API client is told about a failed request. Gradio prints no traceback for it: an expected
@@ -185,6 +295,16 @@ def _refusal(error: Exception) -> gr.Error:
 def _two_decimals(thresholds: list[float]) -> list[float]:
     """Slider values as the sliders show them (their step is 0.01)."""
     return [round(float(t), 2) for t in thresholds]
+
+
+def _feedback_download(service: DemoService) -> tuple[str, dict]:
+    """The corrections line and the download of the file (a copy, so that the download never reads a file while a
+    correction is appended to it)."""
+    if service.corrections() == 0:
+        return _corrections_line(service), gr.update(visible=False)
+    copy = Path(tempfile.mkdtemp(prefix="feedback-", dir=_downloads())) / service.feedback_path.name
+    shutil.copyfile(service.feedback_path, copy)
+    return _corrections_line(service), gr.update(value=str(copy), visible=True)
 
 
 def _report(service: DemoService) -> tuple[str, list, str]:
@@ -238,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     def _run(_argv) -> int:
         args = AppArgs.from_cli("python app.py", DESCRIPTION, argv).validate()
         service = DemoService(args.model, args.cache_dir, args.max_chars, args.backend, args.threads,
-                              args.max_batch, recipe=args.demo_recipe, revision=args.revision).start(background=True)
+                              args.max_batch, recipe=args.demo_recipe, revision=args.revision,
+                              feedback=args.feedback).start(background=True)
         demo = build_demo(service, args.max_batch_rows)
         demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
         demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size="20mb",

@@ -39,6 +39,9 @@ class AppArgs(Options):
     threads: int | None = option(None, "CPU threads for scoring (default: the cores this process may use).", at_least=1)
     queue_size: int = option(256, "Requests that may wait.", at_least=1)
     max_batch_rows: int = option(MAX_BATCH_ROWS, "Rows labelled per uploaded file.", at_least=1)
+    feedback: str | None = option(None, "Where visitors' corrections are appended (a .jsonl file in mlc's data "
+                                        "format, a labels.txt beside it; default: a folder per bundle under the "
+                                        "cache, feedback/BUNDLE/feedback.jsonl).", env="MLC_FEEDBACK")
 
     def validate(self) -> AppArgs:
         check_ranges(self)

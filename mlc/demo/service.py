@@ -5,6 +5,7 @@ the held-out summary and the swap to the int8 graph alike."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -16,14 +17,17 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from mlc.bundle.folder import read_bundle_info
+from mlc.bundle.folder import bundle_id, read_bundle_info
 from mlc.bundle.hub import resolve_bundle
-from mlc.core.errors import ConfigError, MlcError
+from mlc.core.errors import ConfigError, MlcError, OutputError
 from mlc.data.args import InputArgs
+from mlc.data.feedback import FeedbackLog
 from mlc.data.languages import resolve_language
 from mlc.demo.batching import MicroBatcher
 from mlc.demo.bundle import demo_labels, ensure_demo_bundle
 from mlc.inference.classifier import Classifier
+from mlc.inference.explain import Occlusion, occlude, words
+from mlc.model.default_model import cache_root
 
 T = TypeVar("T")
 log = logging.getLogger("mlc.app")
@@ -46,7 +50,8 @@ class DemoService:
 
     def __init__(self, model: str | None = None, cache_dir: str | None = None, max_chars: int = 2000,
                  backend: str = "auto", threads: int | None = None, max_batch: int = 32,
-                 max_wait: float = 0.005, recipe: str = "head-only", revision: str | None = None) -> None:
+                 max_wait: float = 0.005, recipe: str = "head-only", revision: str | None = None,
+                 feedback: str | None = None) -> None:
         # A Hub repository is downloaded (or found in the cache) now: a wrong id fails at start, in one line.
         model = None if model is None else str(resolve_bundle(model, revision, weights=backend == "torch"))
         self.model, self.cache_dir, self.max_chars, self.recipe = model, cache_dir, max_chars, recipe
@@ -62,6 +67,14 @@ class DemoService:
         else:
             info = read_bundle_info(model)  # fails now, not in the thread, if this is not a bundle
             self.labels, self._languages = list(info["labels"]), sorted(info.get("language_labels", {}))
+        self.feedback_path = feedback_path(model, cache_dir, feedback)
+        self.feedback: FeedbackLog | None = None
+        self.feedback_error = ""  # why corrections cannot be saved (the page and every attempt say so)
+        try:
+            self.feedback = FeedbackLog(self.feedback_path, self.labels)
+        except MlcError as error:
+            self.feedback_error = str(error)
+            log.error("mlc: %s", error)
 
     # ---- lifecycle --------------------------------------------------------------------------------------------
 
@@ -222,6 +235,64 @@ class DemoService:
                             "note": scored.note})
         return answers
 
+    # ---- explanations and corrections -------------------------------------------------------------------------
+
+    def explain(self, text: str, language: str | None = AUTO) -> tuple[str, Occlusion, Scored]:
+        """The text as classified, its occlusion (every word left out in turn: mlc.inference.explain), and its
+        scores; the variants go through the scoring worker, sharing batches with other requests."""
+        clf = self.require()
+        _check_type("language", language, str)
+        given = None if language in (None, "", AUTO) else language
+        text, resolved, detected, note = self._prepare(clf, text, given, "text")
+        if not words(text):
+            raise ConfigError("the text has no word to explain (only punctuation or symbols)")
+        occlusion = occlude([text], lambda variants, _: np.stack(
+            self.batcher.submit_many(variants, [resolved] * len(variants))))[0]
+        scored = Scored(occlusion.scores, resolved if resolved in clf.languages else None, detected, note)
+        return text, occlusion, scored
+
+    def explain_label(self, text: str, language: str | None = AUTO, label: str | None = None) -> dict[str, Any]:
+        """The API's explanation of one label (default: the text's highest score): every word with its effect on
+        that label's score, in the text's order."""
+        clf = self.require()
+        _check_type("label", label, str)
+        if label not in (None, "") and label not in clf.labels:
+            raise ConfigError(f"no label {label!r} in this bundle (its labels: {', '.join(clf.labels)})")
+        text, occlusion, scored = self.explain(text, language)
+        j = clf.labels.index(label) if label else int(np.argmax(occlusion.scores))
+        return {"label": clf.labels[j], "score": float(occlusion.scores[j]), "language": scored.language,
+                "text": text, "words": [{"word": span.text, "start": span.start, "end": span.end, "effect": effect}
+                                        for span, effect in occlusion.effects_of(j)]}
+
+    def correct(self, text: str, labels: list[str], language: str | None = AUTO, note: str = "",
+                thresholds: dict[str, float] | None = None) -> dict[str, Any]:
+        """Save a correction: the labels `text` should have had. The text is scored again, so the row records what
+        the bundle predicted at the thresholds in force; returns {"saved": corrections in the file, "file"}."""
+        if self.feedback is None:
+            raise OutputError(self.feedback_error)
+        _check_type("labels", labels, list)
+        _check_type("note", note, str)
+        self.feedback.row(text or "", labels or [], note=note or "")  # bad labels or note cost no scoring
+        answer = self.predict(text, language, thresholds)
+        clf = self.require()
+        count = self.feedback.append(text.strip()[: self.max_chars], labels or [], note=note or "",
+                                     language=answer["language"] or answer["detected_language"],
+                                     bundle=bundle_id(clf.path), thresholds=answer["thresholds"],
+                                     predicted=answer["labels"])
+        return {"saved": count, "file": str(self.feedback_path)}
+
+    def corrections(self) -> int:
+        return self.feedback.count() if self.feedback else 0
+
+
+def feedback_path(model: str | None, cache_dir: str | None, given: str | None) -> Path:
+    """Where corrections go: `given`, else a folder per bundle in the cache (its labels.txt beside the file)."""
+    if given:
+        return Path(given).expanduser()
+    key = "demo" if model is None else \
+        f"{Path(model).name}-{hashlib.sha256(str(Path(model).resolve()).encode()).hexdigest()[:8]}"
+    return cache_root(cache_dir) / "feedback" / key / "feedback.jsonl"
+
 
 class NotReady(MlcError):
     """The model is still loading, or failed to: a request cannot be served now (HTTP 503)."""
@@ -230,7 +301,7 @@ class NotReady(MlcError):
 def _check_type(field: str, value: Any, kind: type) -> None:
     """A request field of the wrong JSON type (a number or a list for the text) is a refusal naming the field."""
     if value is not None and not isinstance(value, kind):
-        names = {str: "a string", dict: "an object {label: threshold}"}
+        names = {str: "a string", dict: "an object {label: threshold}", list: "a list of label names"}
         raise ConfigError(f"the field '{field}' must be {names[kind]}, not {type(value).__name__} {value!r}"[:300])
 
 

@@ -72,5 +72,8 @@ class PredictArgs(InputArgs, InferenceArgs):
                                     "chunks go to OUTPUT.partial/ and are joined at the end; never the input), or - "
                                     "for JSON lines on stdout as they are scored.")
     overwrite: bool = option(False, "Replace an existing --output file (without it an existing file is refused).")
+    explain: int = option(0, "Add predicted_words to each row: for each predicted label, its K strongest words and "
+                             "their effect (the label's score minus its score with the word left out; every word "
+                             "left out in turn, so a text of N words costs N + 1 scorings). 0: none.", at_least=0)
     resume: bool = option(False, "Continue a run that was interrupted (killed, out of time): keep the chunks in "
                                  "OUTPUT.partial/ and score the rest. Needs the same input, bundle and options.")

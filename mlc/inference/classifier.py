@@ -4,6 +4,7 @@
     clf = Classifier.load("bundle/")          # a folder written by python -m mlc.train
     clf.predict_proba(["Mi pedido no llegó"])  # [n_texts, n_labels] probabilities
     clf.predict(["Mi pedido no llegó"])        # [{"labels": [...], "scores": {label: p}}] with tuned thresholds
+    clf.explain("Mi pedido no llegó")          # {label: [(word, effect), ...]}: why each label got its score
 
 A bundle with an n-gram model (mlc.model.ngrams; the default for multi-label training) blends it into every score;
 pass `languages` when you know them (else each text's language is detected, mlc.data.languages), or `ngrams=False`
@@ -34,6 +35,7 @@ from mlc.core.errors import ConfigError, ModelError
 from mlc.core.text import normalize_text
 from mlc.data.languages import resolve_languages
 from mlc.inference.args import AGGREGATIONS, BACKENDS, LONG_TEXT_MODES
+from mlc.inference.explain import Occlusion, Span, occlude, words
 from mlc.model.dtypes import PRECISIONS, emulation_warning, precision_name, scoring_dtype
 from mlc.model.encoders import load_tokenizer
 from mlc.model.ngrams import NGRAMS_DIR, NgramModel
@@ -258,6 +260,36 @@ class Classifier:
             results.append({"labels": [self.labels[j] for j in order if chosen[j]],
                             "scores": {label: float(p) for label, p in zip(self.labels, row, strict=True)}})
         return results
+
+    # ---- explanations -----------------------------------------------------------------------------------------
+
+    def explain(self, text: str, label: str | Sequence[str] | None = None, language: str | None = None,
+                **options: Any) -> dict[str, list[tuple[Span, float]]]:
+        """Why each label got its score: per label (all of them, or `label`: one name or a list), (word, effect) for
+        every word of `text` in order, the effect being the label's score minus its score without that word (the
+        bundle's own blended score: mlc.inference.explain). `language` as in `predict` (default: detected);
+        `options` go to `predict_proba`. All the variants are scored in one call."""
+        if not isinstance(text, str):
+            raise TypeError("explain takes one text (a string); for many, use explain_many")
+        names = self.labels if label is None else [label] if isinstance(label, str) else list(label)
+        unknown = [name for name in names if name not in self.labels]
+        if unknown:
+            raise ConfigError(f"no label {unknown[0]!r} in this bundle (its labels: {', '.join(self.labels)})")
+        occlusion = self.explain_many([text], [language], **options)[0]
+        return {name: occlusion.effects_of(self.labels.index(name)) for name in names}
+
+    def explain_many(self, texts: Sequence[str], languages: Sequence[str | None] | None = None, **options: Any
+                     ) -> list[Occlusion]:
+        """The occlusion of each text (mlc.inference.explain.Occlusion: words, scores, effects per word and label),
+        every variant of every text scored together. A text without a word is refused."""
+        empty = [i for i, text in enumerate(texts) if not words(text)]
+        if empty:
+            raise ConfigError(f"text {empty[0] + 1} has no word to explain (it is empty, or only punctuation)"
+                              if len(texts) > 1 else "the text has no word to explain (it is empty, or only "
+                                                     "punctuation): give a text to explain")
+        resolved = self.resolve_languages(texts, languages)
+        return occlude(texts, lambda variants, owners: self.predict_proba(
+            variants, languages=[resolved[i] for i in owners], **options))
 
     def __repr__(self) -> str:
         return (f"Classifier({str(self.path)!r}, {len(self.labels)} labels, {self.problem}, backend={self.backend}, "

@@ -151,8 +151,8 @@ class PredictionJob:
 
     def _score(self, chunk: InputChunk, progress: RowProgress) -> None:
         args = self.args
-        results, empty = predict_texts(self.classifier, chunk.texts, chunk.languages, self.thresholds,
-                                       **args.scoring_options(), progress=progress.within(len(chunk.texts)))
+        results, empty = predict_texts(self.classifier, chunk.texts, chunk.languages, self.thresholds, args.explain,
+                                       progress=progress.within(len(chunk.texts)), **args.scoring_options())
         first = chunk.start + empty[0] + 1 if empty else 0
         name = f"chunk-{chunk.index:08d}-{len(chunk.texts)}-{len(empty)}-{first}.{self.layout.fmt}"
         with atomic_file(self.folder / name, mode="wb") as handle:

@@ -2,8 +2,9 @@
 
 CSV: the input columns, predicted_labels (joined by |) and p_<label> per label; JSON lines: each input record with
 predicted_labels and predicted_scores {label: p}; Parquet: the input columns, predicted_labels (a list) and
-p_<label>. An input that has predicted_labels holds an earlier prediction, whose fields (predicted_labels,
-predicted_scores, every p_*) are replaced as a whole. A chunk renders to bytes on its own, so that chunks written
+p_<label>; with explanations (predict --explain K), predicted_words too ({label: [[word, effect], ...]}, JSON in CSV
+and Parquet). An input that has predicted_labels holds an earlier prediction, whose fields (predicted_labels,
+predicted_scores, predicted_words, every p_*) are replaced as a whole. A chunk renders to bytes on its own, so that chunks written
 apart (by a resumed run, or by several processes) join into the same file as one uninterrupted run would write."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mlc.core.numbers import exact_float
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
 PREDICTED_LABELS, PREDICTED_SCORES, SCORE_PREFIX = "predicted_labels", "predicted_scores", "p_"
+PREDICTED_WORDS = "predicted_words"  # with --explain K: {label: [[word, effect], ...]} per predicted label
 
 
 def output_format(path: str) -> str:
@@ -45,39 +47,49 @@ class Layout:
     kept: tuple[str, ...]
     labels: tuple[str, ...]
     replaced: tuple[str, ...] = ()
+    explained: bool = False
 
     @classmethod
-    def of(cls, columns: Sequence[str], labels: Sequence[str], fmt: str) -> Layout:
+    def of(cls, columns: Sequence[str], labels: Sequence[str], fmt: str, explained: bool = False) -> Layout:
         """An input column named like a prediction field, without being part of an earlier prediction, is an error:
         neither may silently replace the other."""
         if PREDICTED_LABELS in columns:
-            replaced = [c for c in columns if c in (PREDICTED_LABELS, PREDICTED_SCORES) or c.startswith(SCORE_PREFIX)]
-            return cls(fmt, tuple(c for c in columns if c not in replaced), tuple(labels), tuple(replaced))
+            replaced = [c for c in columns if c in (PREDICTED_LABELS, PREDICTED_SCORES, PREDICTED_WORDS)
+                        or c.startswith(SCORE_PREFIX)]
+            return cls(fmt, tuple(c for c in columns if c not in replaced), tuple(labels), tuple(replaced), explained)
         added = {PREDICTED_SCORES} if fmt == "jsonl" else {SCORE_PREFIX + label for label in labels}
+        added |= {PREDICTED_WORDS} if explained else set()
         clash = [c for c in columns if c in added]
         if clash:
             raise ConfigError(f"the input has a column {clash[0]!r}, a name that predictions write (hint: rename that "
                               f"column; predictions add {PREDICTED_LABELS} and "
                               + (f"{PREDICTED_SCORES})" if fmt == "jsonl" else f"{SCORE_PREFIX}<label> per label)"))
-        return cls(fmt, tuple(columns), tuple(labels))
+        return cls(fmt, tuple(columns), tuple(labels), explained=explained)
 
     def header(self) -> bytes:
         """The bytes before the first chunk (a CSV header line; nothing for the other formats)."""
         if self.fmt != "csv":
             return b""
-        return _csv_bytes([[*self.kept, PREDICTED_LABELS, *(SCORE_PREFIX + label for label in self.labels)]])
+        return _csv_bytes([[*self.kept, PREDICTED_LABELS, *(SCORE_PREFIX + label for label in self.labels),
+                            *([PREDICTED_WORDS] if self.explained else [])]])
 
     def render(self, records: Sequence[dict], results: Sequence[dict]) -> bytes:
         """One chunk of output rows: CSV or JSON lines text, or a Parquet file of its own."""
         if self.fmt == "jsonl":
             return "".join(json.dumps({**{c: r[c] for c in self.kept if c in r}, PREDICTED_LABELS: result["labels"],
-                                       PREDICTED_SCORES: result["scores"]}, ensure_ascii=False) + "\n"
+                                       PREDICTED_SCORES: result["scores"], **self._words(result)},
+                                      ensure_ascii=False) + "\n"
                            for r, result in zip(records, results, strict=True)).encode("utf-8")
         if self.fmt == "csv":
             return _csv_bytes([*(_cell(r.get(c)) for c in self.kept), "|".join(result["labels"]),
                                *("" if result["scores"].get(label) is None else exact_float(result["scores"][label])
-                                 for label in self.labels)] for r, result in zip(records, results, strict=True))
+                                 for label in self.labels), *map(_cell, self._words(result).values())]
+                              for r, result in zip(records, results, strict=True))
         return self._parquet(records, results)
+
+    def _words(self, result: dict) -> dict[str, dict]:
+        """{predicted_words: the result's explanation} when this layout explains, else nothing."""
+        return {PREDICTED_WORDS: result.get("words", {})} if self.explained else {}
 
     def _parquet(self, records: Sequence[dict], results: Sequence[dict]) -> bytes:
         import pyarrow as pa
@@ -88,6 +100,8 @@ class Layout:
         for label in self.labels:
             columns[SCORE_PREFIX + label] = pa.array([result["scores"].get(label) for result in results],
                                                      pa.float32())
+        if self.explained:
+            columns[PREDICTED_WORDS] = [_cell(self._words(result)[PREDICTED_WORDS]) for result in results]
         try:
             table = pa.table(columns)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as err:

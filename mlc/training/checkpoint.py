@@ -53,10 +53,10 @@ def save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: di
 
 
 def data_digest(args) -> dict[str, dict[str, str] | None]:
-    """Per data option (data, validation, test, label_names): the digest of each file it names or holds (None: not
+    """Per data option (data, validation, test, extra_data, label_names): the digest of each file it names or holds (None: not
     a local path, e.g. a hub data set)."""
     found: dict[str, dict[str, str] | None] = {}
-    for name in ("data", "validation", "test", "label_names"):
+    for name in ("data", "validation", "test", "extra_data", "label_names"):
         value = getattr(args, name, None)
         path = Path(value) if value else None
         if path is None or not path.exists():
