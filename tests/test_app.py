@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, read_csv_rectangular
+from .conftest import ROOT, read_csv_rectangular, run_module
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -73,8 +73,10 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tiny_bundle, tmp_path_factory):
-    s = Server("--model", str(tiny_bundle), "--max-chars", "300",
-               log=tmp_path_factory.mktemp("app") / "app.log")
+    folder = tmp_path_factory.mktemp("app")
+    s = Server("--model", str(tiny_bundle), "--max-chars", "300", "--feedback", str(folder / "fb" / "feedback.jsonl"),
+               log=folder / "app.log")
+    s.feedback = folder / "fb" / "feedback.jsonl"
     yield s
     s.stop()
 
@@ -188,6 +190,71 @@ def test_json_endpoint_under_concurrent_clients(server):
         assert got["scores"] == pytest.approx(expected["scores"], abs=5e-3)  # batch padding moves scores a little
 
 
+def test_explain_api_gives_each_words_effect_on_a_label(server, tiny_bundle):
+    from mlc import Classifier
+
+    clf = Classifier.load(tiny_bundle)
+    text = "Mi pedido llegó roto y quiero un reembolso."
+    top = server.client.predict(text, "auto-detect", None, api_name="/explain")
+    scores = clf.predict_proba([text], languages=["es"])[0]
+    assert top["label"] == clf.labels[int(scores.argmax())] and top["language"] == "es"
+    label = clf.labels[3]
+    answer = server.client.predict(text, "es", label, api_name="/explain")
+    expected = clf.explain(text, label=label, language="es")[label]
+    assert [(w["word"], w["start"], w["end"]) for w in answer["words"]] == [tuple(s) for s, _ in expected]
+    assert [w["effect"] for w in answer["words"]] == pytest.approx([e for _, e in expected], abs=1e-4)
+    assert answer["score"] == pytest.approx(float(scores[3]), abs=1e-4)
+    for args, message in (((text, "es", "nope"), "no label 'nope' in this bundle"),
+                          (("?!", "es", None), "the text has no word to explain"),
+                          (("", "es", None), "the text is empty")):
+        with pytest.raises(Exception, match=message):
+            server.client.predict(*args, api_name="/explain")
+
+
+def test_corrections_through_the_api_are_evaluated_and_trained_on(server, tiny_bundle, tiny_model_dir, tmp_path):
+    """Three predictions corrected through the app's API land in the feedback file; mlc.evaluate scores the bundle
+    on that file, and mlc.train takes it as extra training rows."""
+    from mlc import Classifier
+
+    labels = Classifier.load(tiny_bundle).labels
+    before = sum(1 for _ in server.feedback.open()) if server.feedback.exists() else 0
+    marks = {"My card was charged twice for the same order.": [labels[1]],
+             "我的订单还没有到，请尽快处理。": [labels[3], labels[7]],
+             "Merci, tout est parfait.": []}
+    for text, chosen in marks.items():
+        answer = server.client.predict(text, chosen, "auto-detect", "checked by hand", {labels[0]: 0.0},
+                                       api_name="/correct")
+    assert answer == {"saved": before + 3, "file": str(server.feedback)}
+    for args, message in ((("fine", ["nope"], "en", "", None), "no label 'nope' in this bundle"),
+                          (("", [labels[0]], "en", "", None), "the correction has no text")):
+        with pytest.raises(Exception, match=message):
+            server.client.predict(*args, api_name="/correct")
+    rows = [json.loads(line) for line in server.feedback.read_text("utf-8").splitlines()][-3:]
+    assert [r["text"] for r in rows] == list(marks) and [r["labels"] for r in rows] == list(marks.values())
+    for row in rows:
+        said = server.client.predict(row["text"], "auto-detect", {labels[0]: 0.0}, api_name="/predict")
+        assert row["predicted"] == said["labels"] and row["thresholds"] == pytest.approx(said["thresholds"])
+        assert row["language"] == said["language"] and row["bundle"].startswith(f"{tiny_bundle.name}@")
+    out = tmp_path / "eval"
+    run = run_module("mlc.evaluate", "--model", str(tiny_bundle), "--data", str(server.feedback), "--output",
+                     str(out), "--bootstrap", "0")
+    assert run.returncode == 0, run.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text("utf-8"))
+    assert metrics["rows"] == before + 3 and list(metrics["labels"]) == labels
+    trained = tmp_path / "bundle"
+    run = run_module("mlc.train", "--data", str(ROOT / "examples" / "support_tickets.csv"), "--extra-data",
+                     str(server.feedback), "--model", str(tiny_model_dir), "--output", str(trained), "--max-steps",
+                     "2", "--max-length", "32", "--batch-size", "8")
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads((trained / "data_summary.json").read_text("utf-8"))
+    from mlc.data import load_data
+
+    plain = load_data(str(ROOT / "examples" / "support_tickets.csv")).summary()["splits"]
+    assert summary["extra_rows"] == before + 3
+    assert summary["splits"]["train"]["rows"] == plain["train"]["rows"] + before + 3
+    assert summary["splits"]["validation"]["rows"] == plain["validation"]["rows"]
+
+
 def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, tiny_bundle, tmp_path):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
@@ -210,6 +277,31 @@ def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, 
         expect(predicted).not_to_have_value("", timeout=30_000)
         before = predicted.input_value()
         labels = Classifier.load(tiny_bundle).labels
+        # Why: the text's words highlighted for the top label, then for the label the visitor picks.
+        why, note = page.locator("#why"), page.locator("#why-note")
+        for word in ("pedido", "roto", "reembolso"):
+            expect(why).to_contain_text(word, timeout=30_000)
+        expect(note).to_contain_text("Raised most by", timeout=30_000)
+        first_note = note.inner_text()
+        picked = next(label for label in labels if f"**{label}**" not in first_note and label not in
+                      first_note.split(".")[0])
+        page.locator("#why-label input").click()
+        page.get_by_role("option", name=picked, exact=True).click()
+        expect(note).to_contain_text(picked, timeout=30_000)
+        # A correction: the visitor marks the labels it should have had; the page counts it, the file holds it.
+        page.get_by_text("Correct this prediction").click()
+        corrected = [labels[0], labels[5]]
+        boxes = page.locator("#correct-labels")
+        for label in labels:
+            box = boxes.get_by_label(label, exact=True)
+            if box.is_checked() != (label in corrected):
+                box.click()
+        page.locator("#correct-note textarea, #correct-note input").first.fill("from the browser")
+        page.locator("#correct").click()
+        expect(page.locator("#correct-status")).to_contain_text("Saved.", timeout=30_000)
+        last = json.loads(server.feedback.read_text("utf-8").splitlines()[-1])
+        assert last["labels"] == corrected and last["note"] == "from the browser"
+        assert last["text"] == "Mi pedido llegó roto y quiero un reembolso."
         # Threshold 0 on a label outside the predicted set: it must join it, without running the model again.
         index = next(i for i, label in enumerate(labels) if label not in before.split(", "))
         box = page.locator(f"#threshold-{index} input[type=number]")
@@ -247,6 +339,9 @@ def test_browser_types_moves_a_slider_and_sees_the_predicted_set_change(server, 
         assert [r["id"] for r in rows] == ["b1", "b2", "b3"] and rows[1]["predicted_labels"] == ""
         assert all(r[f"p_{label}"] for r in (rows[0], rows[2]) for label in labels)
         assert shot.stat().st_size > 10_000
+        page.get_by_role("tab", name="Report").click()
+        expect(page.locator("#feedback-count")).to_contain_text("correction", timeout=30_000)
+        expect(page.locator("#feedback-download")).to_be_visible(timeout=30_000)
         if os.environ.get("MLC_SCREENSHOT_DIR"):
             shutil.copy(shot, Path(os.environ["MLC_SCREENSHOT_DIR"]) / "demo.png")
         browser.close()

@@ -9,6 +9,7 @@ import pytest
 
 from mlc.core.errors import (
     ColumnError,
+    DataError,
     DecodeError,
     DuplicateIdError,
     EmptyTextError,
@@ -18,7 +19,7 @@ from mlc.core.errors import (
 )
 from mlc.data import DataWarning, load_data
 
-from .conftest import run_module
+from .conftest import ROOT, run_module
 
 ROWS = [
     ("a1", "Mi factura está mal", "es", ["billing"]),
@@ -332,3 +333,25 @@ def test_label_names_may_be_a_list_in_python(tmp_path):
     (tmp_path / "d.jsonl").write_text('{"text": "a", "labels": [1]}\n{"text": "b", "labels": [0, 1]}\n')
     data = load_data(tmp_path / "d.jsonl", label_names=["joy", "anger"], validation_size=0)
     assert data.labels == ["joy", "anger"] and as_sets(data) == {"d-1": {"anger"}, "d-2": {"joy", "anger"}}
+
+
+def test_extra_data_joins_training_and_leaves_validation_as_it_was(tmp_path):
+    examples = ROOT / "examples" / "support_tickets.csv"
+    extra = tmp_path / "more.jsonl"
+    extra.write_text('{"text": "charged twice again", "language": "en", "labels": ["billing"]}\n'
+                     '{"text": "nothing applies here", "language": "en", "labels": []}\n', encoding="utf-8")
+    plain, more = load_data(str(examples)), load_data(str(examples), extra_data=str(extra))
+    assert list(more["validation"]["id"]) == list(plain["validation"]["id"])  # drawn before the extra rows join
+    assert list(more["train"]["id"]) == [*plain["train"]["id"], "more-1", "more-2"]
+    assert list(more["train"]["labels"])[-2:] == [[int(x == "billing") for x in plain.labels], [0] * len(plain.labels)]
+    assert more.summary()["extra_rows"] == 2 and "extra rows: 2" in more.summary_table()
+    extra.write_text('{"text": "a new kind", "language": "en", "labels": ["weather"]}\n', encoding="utf-8")
+    (tmp_path / "labels.txt").write_text("billing\nrefund\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"support_tickets.csv, line 3, column 'labels': unknown label 'complaint'"):
+        load_data(str(examples), extra_data=str(extra))  # labels.txt beside the extra rows names the labels
+    columns = tmp_path / "data" / "train.csv"
+    columns.parent.mkdir()
+    columns.write_text("text,billing,weather\nrain all day,0,1\ncharged twice,1,0\n", encoding="utf-8")
+    extra.write_text('{"text": "charged", "labels": ["billing"]}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"label 'weather' is not among the label names \(billing, refund\)"):
+        load_data(str(columns), extra_data=str(extra))

@@ -13,7 +13,8 @@ from mlc.data.loader import column_values
 SHOWN = 40  # labels named in a table line; the JSON summary has them all
 
 # Rows or cells the loader changed as the options asked, counted so that nothing is dropped or zeroed unseen.
-COUNTED = ("dropped_empty_text", "dropped_missing_labels", "missing_labels_read_as_zero", "skipped_bad_lines")
+COUNTED = ("dropped_empty_text", "dropped_missing_labels", "missing_labels_read_as_zero", "skipped_bad_lines",
+           "extra_rows")
 
 
 def label_matrix(ds, width: int) -> np.ndarray:
