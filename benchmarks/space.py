@@ -65,52 +65,66 @@ def first_answer(python: Path, folder: Path) -> tuple[float, list]:
         process.wait(30)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bundle", required=True)
-    parser.add_argument("--check-texts", default=str(ROOT / "examples" / "support_tickets.csv"))
-    parser.add_argument("--baseline-install", action="store_true", help="also install requirements.txt afresh")
-    args = parser.parse_args()
+def measure(bundle_arg: str, check_texts: str, work: Path, venvs: dict[str, tuple[Path, float]]) -> dict:
+    """One bundle's Space: written, installed (a venv per distinct requirements.txt, reused by the bundles that
+    share it), started, and its answers compared with the full bundle's."""
     from mlc.demo.service import DemoService
     from mlc.exporters.space import write_space
 
-    work = Path(tempfile.mkdtemp(prefix="mlc-space-"))
-    bundle = Path(args.bundle)
+    bundle = Path(bundle_arg).expanduser()
+    work.mkdir(parents=True)
     if not (bundle / "onnx").is_dir():
         shutil.copytree(bundle, work / "bundle", ignore=shutil.ignore_patterns("onnx"))
         bundle = work / "bundle"
-        subprocess.run([sys.executable, "-m", "mlc.export", "--model", str(bundle), "--check-texts",
-                        args.check_texts], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "mlc.export", "--model", str(bundle), "--check-texts", check_texts],
+                       check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     written = write_space(bundle, work / "space")
-    space_install = install(work / "venv", work / "space" / "requirements.txt")
-    seconds, answers = first_answer(work / "venv" / "bin" / "python", work / "space")
+    requirements = (work / "space" / "requirements.txt").read_text("utf-8")
+    if requirements not in venvs:
+        venvs[requirements] = (work / "venv", install(work / "venv", work / "space" / "requirements.txt"))
+    venv, installed = venvs[requirements]
+    seconds, answers = first_answer(venv / "bin" / "python", work / "space")
     full = DemoService(str(bundle), backend=f"onnx-{'int8' if 'int8' in written['graph'] else 'fp32'}")
     equal = answers == full.start(background=False).predict_many(TEXTS)
-    result = {"bundle": str(args.bundle), "graph": written["graph"], "folder_mb": written["bytes"] / 1e6,
-              "bundle_mb": du(Path(args.bundle)) / 1e6, "space_install_s": space_install,
-              "space_venv_mb": du(work / "venv") / 1e6, "first_answer_s": seconds, "answers_equal": equal,
-              "torch_in_space_venv": any((work / "venv").glob("lib/python*/site-packages/torch"))}
+    return {"bundle": bundle_arg, "graph": written["graph"], "folder_mb": written["bytes"] / 1e6,
+            "bundle_mb": du(Path(bundle_arg).expanduser()) / 1e6, "space_install_s": installed,
+            "space_venv_mb": du(venv) / 1e6, "first_answer_s": seconds, "answers_equal": equal,
+            "torch_in_space_venv": any(venv.glob("lib/python*/site-packages/torch"))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bundle", action="append", required=True, help="a bundle folder (repeat for several)")
+    parser.add_argument("--check-texts", default=str(ROOT / "examples" / "support_tickets.csv"))
+    parser.add_argument("--baseline-install", action="store_true", help="also install requirements.txt afresh")
+    args = parser.parse_args()
+    work, venvs = Path(tempfile.mkdtemp(prefix="mlc-space-")), {}
+    results = [measure(bundle, args.check_texts, work / f"b{i}", venvs) for i, bundle in enumerate(args.bundle)]
+    baseline = None
     if args.baseline_install:
-        result["full_install_s"] = install(work / "full", ROOT / "requirements.txt")
-        result["full_venv_mb"] = du(work / "full") / 1e6
-    print(json.dumps(result, indent=2))
+        baseline = (install(work / "full", ROOT / "requirements.txt"), du(work / "full") / 1e6)
+    print(json.dumps({"bundles": results, "baseline": baseline}, indent=2))
     from common import cpu_description
     from results import update_section
 
-    rows = [f"| Space folder (bundle {result['bundle_mb']:.0f} MB before) | {result['folder_mb']:.1f} MB |",
-            f"| Space venv from its requirements.txt: install, size | {space_install:.0f} s, "
-            f"{result['space_venv_mb']:.0f} MB (torch installed: {result['torch_in_space_venv']}) |"]
-    if args.baseline_install:
-        rows.append(f"| repository venv from requirements.txt: install, size | {result['full_install_s']:.0f} s, "
-                    f"{result['full_venv_mb']:.0f} MB (ratio {result['full_venv_mb'] / result['space_venv_mb']:.1f}x "
-                    "the Space's) |")
-    rows += [f"| `python app.py` to the first /api/classify answer, offline | {seconds:.1f} s |",
-             f"| answers equal to the full bundle's ({written['graph']}) | {equal} |"]
+    header = "| measure | " + " | ".join(f"`{r['bundle']}`" for r in results) + " |"
+    row = lambda name, cell: f"| {name} | " + " | ".join(cell(r) for r in results) + " |"  # noqa: E731
+    rows = [header, "|---|" + "---|" * len(results),
+            row("graph served", lambda r: r["graph"]),
+            row("bundle folder, MB", lambda r: f"{r['bundle_mb']:.0f}"),
+            row("Space folder, MB", lambda r: f"{r['folder_mb']:.1f}"),
+            row("Space venv from its requirements.txt: install s, MB", lambda r: f"{r['space_install_s']:.0f}, "
+                f"{r['space_venv_mb']:.0f} (torch: {r['torch_in_space_venv']})"),
+            row("`python app.py` to the first /api/classify answer, offline, s", lambda r: f"{r['first_answer_s']:.1f}"),
+            row("answers equal to the full bundle's with the same graph", lambda r: str(r["answers_equal"]))]
+    if baseline:
+        rows.append(row("repository venv from requirements.txt: install s, MB", lambda r: f"{baseline[0]:.0f}, "
+                        f"{baseline[1]:.0f} ({baseline[1] / r['space_venv_mb']:.1f}x the Space's)"))
+    flags = " ".join(f"--bundle {b}" for b in args.bundle) + (" --baseline-install" if args.baseline_install else "")
     update_section("space", "\n".join([
         "## space: a bundle as a Hugging Face Space folder", "",
-        f"`python benchmarks/space.py --bundle {args.bundle}{' --baseline-install' if args.baseline_install else ''}`"
-        f". Machine: {cpu_description()}.", "",
-        "| measure | value |", "|---|---|", *rows]))
+        f"`python benchmarks/space.py {flags}`. Machine: {cpu_description()}. Bundles whose Spaces need the same "
+        "requirements.txt share one install (timed once).", "", *rows]))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,12 @@ label": `python -m mlc.evaluate --data FILE` scores a bundle on the corrections,
 
 Appends are safe under concurrent writers, in this process and in others: each row is one write of a whole line to
 a file opened for appending, under an exclusive lock on the file, and fsynced before the append returns. Nothing is
-ever rewritten, so a correction once acknowledged stays."""
+ever rewritten, so a correction once acknowledged stays.
+
+Gradio's flagging (`gr.CSVLogger`, a `FlaggingCallback`) is not used: it writes one CSV column per component value
+(the label scores as a serialised dict), not a labelled-data row that mlc reads back; it guards its file with a
+thread lock only, not against a second process; and in Blocks it is called by hand like this class, so it would
+lend only its two-method interface."""
 
 from __future__ import annotations
 

@@ -34,9 +34,11 @@ def words(text: str) -> list[Span]:
     return [Span(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
-def without(text: str, span: Span) -> str:
-    """`text` with one word left out."""
-    return text[: span.start] + text[span.end :]
+def without(text: str, *spans: Span) -> str:
+    """`text` with the words `spans` left out."""
+    for span in sorted(spans, key=lambda s: s.start, reverse=True):
+        text = text[: span.start] + text[span.end :]
+    return text
 
 
 @dataclass(frozen=True)
