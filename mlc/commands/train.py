@@ -86,7 +86,7 @@ def _write(args: TrainArgs, result, output: Path, log_path: Path | None, device:
         result.ngrams = fit_ngrams(result.data, args.ngram_share)
     with atomic_folder(output) as folder:
         save_trained(result, args, folder, log_path)
-        calibrate_bundle(folder, result.data, args.threshold_objective, device)
+        calibrate_bundle(folder, result.data, args.threshold_objective, device, args.blend, args.blend_shrinkage)
         if args.export != "none":
             export_bundle(folder, result.data, args.export == "onnx-int8")
 

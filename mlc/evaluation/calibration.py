@@ -4,6 +4,8 @@ if any) and its validation report, from the scores the bundle itself gives (enco
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from mlc.bundle.folder import EVALUATION_DIR, replace_thresholds, write_json
@@ -13,19 +15,27 @@ from mlc.data.loader import MultiLabelData
 from mlc.evaluation.evaluator import Evaluation, compute_metrics
 from mlc.evaluation.report import markdown_report, write_plots
 from mlc.inference.classifier import Classifier
+from mlc.metrics.blend import language_weights
 from mlc.metrics.thresholds import tune
+from mlc.model.ngrams import mix
 
 
-def calibrate_bundle(folder, data: MultiLabelData, objective: str, device: str = "auto") -> None:
+def calibrate_bundle(folder, data: MultiLabelData, objective: str, device: str = "auto", blend: str = "global",
+                     shrinkage: float = 100.0) -> None:
     """Tune `folder`'s thresholds by `objective` ("none": keep 0.5) on `data`'s validation and holdout rows and
-    write its evaluation/ report; nothing happens without a validation split. `folder` is the bundle being written
-    (a temporary folder), so a kill leaves no half-calibrated bundle behind."""
+    write its evaluation/ report; nothing happens without a validation split. With `blend="per-language"`, the
+    n-gram model's weight is first chosen per language on those rows (mlc.metrics.blend), and the thresholds are
+    tuned on the scores it gives. `folder` is the bundle being written (a temporary folder), so a kill leaves no
+    half-calibrated bundle behind."""
     if "validation" not in data.splits:
         return
     classifier = Classifier.load(folder, device, backend="torch")
     parts = ["validation", *(["holdout"] if "holdout" in data.splits else [])]
     rows = align(data, parts, classifier.labels, "+".join(parts))
-    probs = classifier.predict_proba(rows.texts, languages=rows.languages)
+    if blend == "per-language" and classifier.ngrams is not None:
+        probs = choose_language_weights(folder, classifier, rows, shrinkage)
+    else:
+        probs = classifier.predict_proba(rows.texts, languages=rows.languages)
     thresholds = classifier.thresholds
     tuned = classifier.problem == "multi_label" and objective != "none"
     if tuned:
@@ -38,6 +48,23 @@ def calibrate_bundle(folder, data: MultiLabelData, objective: str, device: str =
     _write_report(folder, classifier, align(data, ["validation"], classifier.labels, "validation"),
                   probs[: len(data["validation"])], thresholds[: len(data["validation"])]
                   if np.ndim(thresholds) == 2 else thresholds, tuned)
+
+
+def choose_language_weights(folder, classifier: Classifier, rows, shrinkage: float) -> np.ndarray:
+    """Each language's n-gram weight, chosen on `rows` and written into the bundle's ngrams/index.json (the
+    pooled weight serves languages without one); returns the rows' scores under those weights."""
+    ngrams = classifier.ngrams
+    encoder = classifier.predict_proba(rows.texts, languages=rows.languages, ngrams=False)
+    ngram_probs = ngrams.predict_proba(rows.texts, rows.languages)
+    model_languages = [ngrams.model_language(lang) or "" for lang in rows.languages]
+    pooled, weights = language_weights(lambda w: mix(encoder, ngram_probs, w), rows.truth, rows.mask,
+                                       model_languages, shrinkage)
+    ngrams.weight, ngrams.language_weights = pooled, {k: w for k, w in weights.items() if k in ngrams.models}
+    ngrams.save_index(folder)
+    shown = ", ".join(f"{lang} {w:.2f}" for lang, w in ngrams.language_weights.items())
+    print(f"mlc: n-gram weight per language (chosen on {len(rows.texts)} held-out rows, pooled {pooled:.1f}): "
+          f"{shown}", file=sys.stderr)
+    return mix(encoder, ngram_probs, ngrams.weights_for(rows.languages))
 
 
 def _write_report(folder, classifier: Classifier, rows, probs: np.ndarray, thresholds: np.ndarray,

@@ -79,7 +79,7 @@ def language_f1(pred: np.ndarray, truth: np.ndarray, languages: list[str], masks
         macro, micro = f1_scores(truth[rows], pred[rows], row_masks[rows])
         out[language] = {"macro_f1": macro, "micro_f1": micro, "rows": int(rows.sum())}
         if probs is not None:
-            out[language]["macro_ap"] = _macro_ap(truth[rows], probs[rows], row_masks[rows])
+            out[language]["macro_ap"] = macro_ap(truth[rows], probs[rows], row_masks[rows])
     out["all"] = {"macro_f1": float(np.mean([v["macro_f1"] for v in out.values()])),
                   "micro_f1": f1_scores(truth, pred, row_masks)[1], "rows": len(languages)}
     if probs is not None:
@@ -88,7 +88,7 @@ def language_f1(pred: np.ndarray, truth: np.ndarray, languages: list[str], masks
     return out
 
 
-def _macro_ap(truth: np.ndarray, probs: np.ndarray, mask: np.ndarray) -> float | None:
+def macro_ap(truth: np.ndarray, probs: np.ndarray, mask: np.ndarray) -> float | None:
     """Mean average precision over the labels annotated (mask) and present (a positive row); None if none is."""
     scores = [average_precision_score(truth[:, j], probs[:, j]) for j in range(truth.shape[1])
               if mask[:, j].all() and truth[:, j].any()]

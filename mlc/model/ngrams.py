@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mlc.core.atomic import atomic_file
 from mlc.core.cpus import usable_cpus
 from mlc.data.languages import UNDETERMINED, resolve_languages
 
@@ -99,8 +100,10 @@ class NgramModel:
     """Per-language TF-IDF + logistic-regression models over a bundle's labels, and their blend weight."""
 
     def __init__(self, labels: list[str], models: dict[str, LanguageNgrams], weight: float,
-                 skipped: dict[str, str] | None = None) -> None:
+                 skipped: dict[str, str] | None = None, language_weights: dict[str, float] | None = None) -> None:
         self.labels, self.models, self.weight, self.skipped = list(labels), models, float(weight), skipped or {}
+        # --blend per-language: each language's own weight (mlc.metrics.blend); others take `weight`
+        self.language_weights = {lang: float(w) for lang, w in (language_weights or {}).items()}
 
     @classmethod
     def fit(cls, texts: Sequence[str], truth: np.ndarray, mask: np.ndarray, languages: Sequence[str],
@@ -146,8 +149,16 @@ class NgramModel:
 
     def blend(self, encoder_probs: np.ndarray, texts: Sequence[str],
               languages: Sequence[str] | None = None) -> np.ndarray:
-        """(1 - weight) * encoder + weight * n-grams, the encoder alone where no n-gram model covers a score."""
-        return mix(encoder_probs, self.predict_proba(texts, languages), self.weight)
+        """(1 - w) * encoder + w * n-grams, w the weight of the row's n-gram model's language (its own, with
+        per-language weights, else the shared one), the encoder alone where no n-gram model covers a score."""
+        if languages is None:
+            languages = resolve_languages(texts, None, sorted(self.models))
+        return mix(encoder_probs, self.predict_proba(texts, languages), self.weights_for(languages))
+
+    def weights_for(self, languages: Sequence[str]) -> np.ndarray:
+        """[rows, 1]: the blend weight of each row's language."""
+        return np.array([[self.language_weights.get(self.model_language(lang), self.weight)]
+                         for lang in languages], dtype=np.float32).reshape(-1, 1)
 
     # ---- storage ----------------------------------------------------------------------------------------------
 
@@ -166,9 +177,18 @@ class NgramModel:
             vocab = {"words": model.words.get_feature_names_out().tolist(),
                      "chars": model.chars.get_feature_names_out().tolist()}
             (target / f"{number}.json").write_text(json.dumps(vocab, ensure_ascii=False), "utf-8")
-        index = {"format": 1, "weight": self.weight, "labels": self.labels, "languages": files,
-                 "words": WORDS, "chars": CHARS, "C": C, "skipped": self.skipped}
-        (target / INDEX_FILE).write_text(json.dumps(index, indent=2, ensure_ascii=False), "utf-8")
+        self.save_index(folder, files)
+
+    def save_index(self, folder: str | os.PathLike, files: dict[str, str] | None = None) -> None:
+        """ngrams/index.json: the weights, labels and settings (rewritten alone when the weights are chosen after
+        the models were saved)."""
+        path = Path(folder) / NGRAMS_DIR / INDEX_FILE
+        if files is None:
+            files = json.loads(path.read_text("utf-8"))["languages"]
+        index = {"format": 1, "weight": self.weight, "language_weights": self.language_weights, "labels": self.labels,
+                 "languages": files, "words": WORDS, "chars": CHARS, "C": C, "skipped": self.skipped}
+        with atomic_file(path) as handle:
+            handle.write(json.dumps(index, indent=2, ensure_ascii=False))
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> NgramModel | None:
@@ -188,4 +208,4 @@ class NgramModel:
             models[lang] = LanguageNgrams(_vectorizer(words, vocabulary=vocab["words"], idf=arrays["word_idf"]),
                                           _vectorizer(chars, vocabulary=vocab["chars"], idf=arrays["char_idf"]),
                                           arrays["coef"], arrays["intercept"], arrays["columns"])
-        return cls(index["labels"], models, index["weight"], index.get("skipped"))
+        return cls(index["labels"], models, index["weight"], index.get("skipped"), index.get("language_weights"))

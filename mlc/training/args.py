@@ -88,6 +88,13 @@ class TrainArgs(DataArgs):
                                             "(1 - w) * encoder + w * n-grams. Default 0.5 for multi_label (on "
                                             "BRIGHTER dev it raised the mean macro-F1 over 28 languages from 49.1 "
                                             "to 54.4), 0 (off) for single_label; 0 turns it off.", at_least=0, at_most=1)
+    blend: str = option("global", "How the n-gram model's weight is set: global (--ngram-weight for every "
+                                  "language) or per-language (each language's weight chosen on the validation rows, "
+                                  "by macro average precision on a 0-1 grid, pulled towards the pooled best by "
+                                  "rows / (rows + --blend-shrinkage); recorded in the bundle).",
+                         choices=("global", "per-language"))
+    blend_shrinkage: float = option(100.0, "With --blend per-language: how many validation rows a language needs "
+                                           "for its own weight to count as much as the pooled one.", above=0)
     eval_batch_size: int = option(64, "Batch size for validation.", at_least=1)
     logging_steps: int = option(10, "Log the loss every N optimiser steps.", at_least=1)
     max_steps: int = option(0, "Stop after this many optimiser steps in total (0: no limit; for smoke tests).", at_least=0)

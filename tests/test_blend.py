@@ -1,0 +1,78 @@
+"""Per-language blend weights (mlc.metrics.blend, `mlc.train --blend per-language`): chosen where each member ranks
+best, shrunk towards the pooled weight, recorded in the bundle, and applied the same way by every backend."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from mlc import Classifier
+from mlc.commands.train import fit
+from mlc.metrics.blend import language_weights
+from mlc.model.ngrams import NGRAMS_DIR, mix
+from mlc.training.args import TrainArgs
+
+from .conftest import ROOT, run_module
+
+
+def test_each_language_takes_the_member_that_ranks_its_rows_and_small_ones_stay_near_the_pool():
+    """Language a: the n-gram scores order its rows right and the encoder's backwards; b: the reverse. c has 5 rows
+    that favour the n-grams: with shrinkage 100 its weight stays near the pooled one."""
+    rng = np.random.default_rng(0)
+    sizes = {"a": 200, "b": 300, "c": 5}
+    languages = np.repeat(list(sizes), list(sizes.values()))
+    truth = (rng.random((len(languages), 2)) < 0.4).astype(np.int8)
+    truth[:2, :] = [[1, 1], [0, 0]]  # every language holds both classes
+    truth[200:202, :], truth[500:502, :] = [[1, 1], [0, 0]], [[1, 1], [0, 0]]
+    good, bad = truth * 0.6 + 0.2, 0.8 - truth * 0.6
+    ngrams = np.where((languages != "b")[:, None], good, bad)
+    encoder = np.where((languages == "b")[:, None], good, bad)
+    def blend(w: float) -> np.ndarray:
+        return mix(encoder, ngrams, w)
+
+    pooled, weights = language_weights(blend, truth, np.ones_like(truth), languages, shrinkage=100.0)
+    own = language_weights(blend, truth, np.ones_like(truth), languages, shrinkage=1e-9)[1]
+    assert own["a"] > 0.5 and own["c"] > 0.5 and own["b"] < 0.5  # where the n-grams rank right, and where not
+    assert pooled > 0.5  # a and c outnumber b in the mean over languages
+    for lang, n in sizes.items():
+        assert weights[lang] == pytest.approx((n * own[lang] + 100 * pooled) / (n + 100), abs=1e-4)
+    assert abs(weights["c"] - pooled) < 0.05 < abs(weights["b"] - pooled)  # 5 rows barely move c
+
+
+@pytest.fixture(scope="module")
+def per_language(tiny_model_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("blend") / "bundle"
+    fit(TrainArgs(data=str(ROOT / "examples" / "support_tickets.csv"), model=str(tiny_model_dir), output=str(folder),
+                  schedule="joint", max_steps=20, batch_size=16, max_length=32, learning_rate=1e-3,
+                  freeze_embeddings=False, blend="per-language", blend_shrinkage=20))
+    return folder
+
+
+def test_the_bundle_records_its_weights_and_scores_by_that_formula(per_language):
+    index = json.loads((per_language / NGRAMS_DIR / "index.json").read_text("utf-8"))
+    clf = Classifier.load(per_language)
+    assert set(index["language_weights"]) == set(clf.ngrams.models) == set(clf.languages)
+    assert all(0 <= w <= 1 for w in index["language_weights"].values()) and 0 <= index["weight"] <= 1
+    assert len(set(index["language_weights"].values())) > 1  # the languages did not all end up alike
+    texts = ["My card was charged twice.", "Mi pedido llegó roto.", "我的订单还没有到", "Mon colis est en retard."]
+    languages = ["en", "es", "zh", "fr"]
+    encoder = clf.predict_proba(texts, languages=languages, ngrams=False)
+    ngrams = clf.ngrams.predict_proba(texts, languages)
+    w = np.array([[index["language_weights"][lang]] for lang in languages])
+    assert clf.predict_proba(texts, languages=languages) == pytest.approx((1 - w) * encoder + w * ngrams, abs=1e-6)
+    thresholds = json.loads((per_language / "thresholds.json").read_text("utf-8"))
+    assert set(thresholds["per_language"]) == set(clf.languages)  # tuned on the per-language blend
+
+
+def test_the_onnx_graph_blends_the_same_way(per_language, tmp_path):
+    folder = tmp_path / "bundle"
+    shutil.copytree(per_language, folder)
+    run = run_module("mlc.export", "--model", str(folder), "--quantize", "none", timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    texts = ["My card was charged twice.", "Mi pedido llegó roto.", "我的订单还没有到"]
+    torch_scores = Classifier.load(folder, backend="torch").predict_proba(texts)
+    onnx_scores = Classifier.load(folder, backend="onnx-fp32").predict_proba(texts)
+    assert onnx_scores == pytest.approx(torch_scores, abs=1e-4)
