@@ -20,6 +20,7 @@ Variants are named options of `TrainArgs` on top of --config: `joint`, `per-lang
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -100,6 +101,7 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
     from mlc import Classifier
     from mlc.commands.train import fit
     from mlc.data.aligned import align
+    from mlc.model.ngrams import mix
     from mlc.training.args import TrainArgs
 
     output = work / f"bundle-{name}"
@@ -130,13 +132,17 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
     results["per-language"] = per_language((dev_probs >= row_thresholds).astype(int), dev.truth, dev.mask, languages)
     ngram_scores = {}
     if clf.ngrams is not None:  # each side alone, its thresholds tuned the bundle's way on the same rows
-        ngram_scores = {f"{split}_ngram_probs": np.nan_to_num(clf.ngrams.predict_proba(rows.texts, rows.languages),
-                                                              nan=0.0) for split, rows in (("dev", dev), ("val", val))}
-        for side, val_side, dev_side in (("encoder", val_encoder, dev_encoder),
-                                         ("n-grams", ngram_scores["val_ngram_probs"], ngram_scores["dev_ngram_probs"])):
-            alone = thresholds_like_bundle(output, val_side, val, languages)
-            results[f"bundle's way, {side} alone"] = per_language((dev_side >= alone).astype(int), dev.truth,
-                                                                  dev.mask, languages)
+        raw = {split: clf.ngrams.predict_proba(rows.texts, rows.languages) for split, rows in (("dev", dev), ("val", val))}
+        ngram_scores = {f"{split}_ngram_probs": np.nan_to_num(probs, nan=0.0) for split, probs in raw.items()}
+        sides = [("encoder alone", val_encoder, dev_encoder),
+                 ("n-grams alone", ngram_scores["val_ngram_probs"], ngram_scores["dev_ngram_probs"])]
+        if clf.ngrams.language_weights:  # per-language weights against one weight for all (the pooled and 0.5)
+            sides += [(f"one weight {w:.1f}", mix(val_encoder, raw["val"], w), mix(dev_encoder, raw["dev"], w))
+                      for w in sorted({clf.ngrams.weight, 0.5})]
+        for side, val_side, dev_side in sides:
+            tuned = thresholds_like_bundle(output, val_side, val, languages)
+            results[f"bundle's way, {side}"] = per_language((dev_side >= tuned).astype(int), dev.truth,
+                                                            dev.mask, languages)
     if save_probs:
         np.savez_compressed(save_probs.with_name(f"{save_probs.stem}-{name}.npz"), dev_probs=dev_encoder,
                             dev_truth=dev.truth, dev_mask=dev.mask, dev_languages=languages, val_probs=val_encoder,
@@ -203,6 +209,9 @@ def main() -> None:
     parser.add_argument("--no-results", action="store_true")
     parser.add_argument("--from-json", help="write the table of a run saved with --json instead of training")
     parser.add_argument("--command", help="with --from-json: the command that made it, if the file does not say")
+    parser.add_argument("--keep", help="train in this new folder and keep its bundles (bundle-<variant>/) for "
+                        "later studies, instead of a temporary folder")
+    parser.add_argument("--section", default="brighter", help="RESULTS.md section to write (default: brighter)")
     opts = parser.parse_args()
     if opts.from_json:
         return render_saved(Path(opts.from_json), opts)
@@ -218,7 +227,9 @@ def main() -> None:
 
         base.update(load_config_file(opts.config))
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="mlc-brighter-") as tmp:
+    if opts.keep:
+        Path(opts.keep).mkdir(parents=True)  # a new folder: a run never mixes with an earlier one's bundles
+    with (contextlib.nullcontext(opts.keep) if opts.keep else tempfile.TemporaryDirectory(prefix="mlc-brighter-")) as tmp:
         view = data_view(languages, Path(tmp) / "data")
         data = load_data(str(view / "train"), test=str(view / "dev"), validation_size=0)
         baseline_probs = tfidf_baseline(data)
@@ -254,7 +265,7 @@ def publish(result: dict, opts: argparse.Namespace) -> None:
     if not opts.no_results:
         from results import update_section
 
-        update_section("brighter", "## BRIGHTER dev macro-F1 per language (`benchmarks/brighter.py`)\n\n"
+        update_section(opts.section, "## BRIGHTER dev macro-F1 per language (`benchmarks/brighter.py`)\n\n"
                        f"Languages: {', '.join(languages)}.\n\n{table}")
 
 
