@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mlc import Classifier
+from mlc.inference.args import thresholds_option
 
 from .conftest import ROOT, read_csv_rectangular, run_module
 
@@ -216,7 +217,7 @@ def test_a_thresholds_file_overrides_its_labels_and_leaves_the_others_per_langua
         own = {**saved[row["language"]], named: 0.37}
         expected = {label for label, p in zip(classifier.labels, scores, strict=True) if p >= own[label]}
         assert set(row["predicted_labels"].split("|")) - {""} == expected
-    api = classifier.decide(probs, classifier.option_thresholds(str(spec)), languages)
+    api = classifier.decide(probs, thresholds_option(str(spec), classifier), languages)
     assert api.tolist() == [[int(label in row["predicted_labels"].split("|")) for label in classifier.labels]
                             for row in rows]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -363,3 +364,61 @@ def test_torchrun_two_cpu_processes_share_the_batches_and_write_one_bundle(tiny_
     model, tokenizer, _ = load_bundle_model(out)
     assert model(**tokenizer(["hola"], return_tensors="pt")).logits.shape == (1, 8)
     assert not (tmp_path / "bundle.checkpoint").exists()
+
+
+GRADIENT_PROBE = """
+import sys
+
+import torch
+
+from mlc.model import distributed
+from mlc.training.args import TrainArgs
+from mlc.training.trainer import Trainer
+
+
+def capture(self, model, optimizer, scheduler):  # the first optimiser step: its gradients, then stop
+    if distributed.current().main:
+        torch.save({n: p.grad.detach().clone() for n, p in model.named_parameters() if p.grad is not None},
+                   sys.argv[3])
+    raise SystemExit(0)
+
+
+Trainer._optimizer_step = capture
+Trainer(TrainArgs(data="examples/support_tickets.csv", model=sys.argv[1], output=sys.argv[2], schedule="joint",
+                  epochs=1, batch_size=8, max_length=32, dropout=0.0, device="cpu", precision="fp32",
+                  gradient_accumulation=int(sys.argv[4]))).train()
+"""
+
+
+def test_two_processes_accumulating_gradients_take_the_step_one_process_takes(tiny_model_dir, tmp_path):
+    """DDP with gradient accumulation (local backward passes in no_sync(), one all-reduce on the step's last batch):
+    2 processes x 2 batches give rank 0 the gradients of 1 process x 4 batches (the same 4 batches, no dropout)."""
+    import os
+    import subprocess
+    import sys
+
+    import torch
+
+    from .conftest import ROOT
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    config = json.loads((model / "config.json").read_text())
+    config.update(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    (model / "config.json").write_text(json.dumps(config))
+    probe = tmp_path / "probe.py"
+    probe.write_text(GRADIENT_PROBE)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    launches = {"one": ([sys.executable], "4"),
+                "two": ([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"], "2")}
+    grads = {}
+    for name, (launcher, accumulation) in launches.items():
+        out = tmp_path / f"{name}.pt"
+        run = subprocess.run([*launcher, str(probe), str(model), str(tmp_path / f"bundle-{name}"), str(out),
+                              accumulation], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+        assert run.returncode == 0, run.stderr[-3000:]
+        grads[name] = torch.load(out)
+    assert grads["one"].keys() == grads["two"].keys() and len(grads["one"]) > 10
+    for key, one in grads["one"].items():
+        assert one.abs().sum() > 0, key
+        assert torch.allclose(grads["two"][key], one, rtol=1e-4, atol=1e-7), key

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from mlc.core.atomic import check_output_path, output_lock, spooled
 from mlc.core.cpus import usable_cpus
 from mlc.core.errors import ConfigError
-from mlc.inference.args import PredictArgs
-from mlc.inference.files import open_inputs, predict_texts, survey_inputs
+from mlc.inference.args import PredictArgs, thresholds_option
+from mlc.inference.files import open_inputs, survey_inputs
+from mlc.inference.prediction import predict_texts
 from mlc.inference.writers import Layout, output_format
 from mlc.model import distributed
 
@@ -89,7 +90,7 @@ def _predict(args: PredictArgs) -> int:
 
 def _to_stdout(args: PredictArgs, classifier, layout: Layout) -> tuple[int, int, int]:
     """JSON lines on stdout, a chunk at a time as it is scored: (rows, empty texts, first empty row)."""
-    thresholds = classifier.option_thresholds(args.thresholds)
+    thresholds = thresholds_option(args.thresholds, classifier)
     rows = empty = first = 0
     for chunk in open_inputs(args.input, args, args.chunk_rows):
         results, blank = predict_texts(classifier, chunk.texts, chunk.languages, thresholds, args.explain,

@@ -79,8 +79,8 @@ def _write(args: TrainArgs, result, output: Path, log_path: Path | None, device:
     folder renamed into place."""
     from mlc.core.atomic import atomic_folder
     from mlc.evaluation.calibration import calibrate_bundle
+    from mlc.training.ngrams import fit_ngrams
     from mlc.training.save import save_trained
-    from mlc.training.trainer import fit_ngrams
 
     if args.ngram_share > 0:
         result.ngrams = fit_ngrams(result.data, args.ngram_share)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlc.core.chunking import CHUNK_ROWS, batched
 from mlc.core.errors import (
     ColumnError,
     DataError,
@@ -36,7 +37,6 @@ EXTENSIONS = {
 _LONE_CR = re.compile(r"\r(?!\n)")
 COMPRESSED = ".gz"  # gzip: data.csv.gz, data.tsv.gz, data.jsonl.gz, data.json.gz
 csv.field_size_limit(1 << 28)
-CHUNK_ROWS = 10_000  # rows read (and scored, and written) at a time
 
 
 @dataclass
@@ -307,15 +307,8 @@ class TableStream:
 
 
 def _in_chunks(items: Iterator[tuple[int | str, dict[str, Any]]], size: int) -> Iterator[Chunk]:
-    chunk = Chunk([], [])
-    for location, row in items:
-        chunk.rows.append(row)
-        chunk.locations.append(location)
-        if len(chunk.rows) >= size:
-            yield chunk
-            chunk = Chunk([], [])
-    if chunk.rows:
-        yield chunk
+    for block in batched(items, size):
+        yield Chunk([row for _, row in block], [location for location, _ in block])
 
 
 def _delimited_rows(stream: TableStream, kind: str, encoding: str, header: bool | None, known: set[str],

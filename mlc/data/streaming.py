@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlc.core.chunking import CHUNK_ROWS, batched
 from mlc.core.errors import ConfigError, DataError, MlcError
 from mlc.core.fingerprint import changed_error, check_unchanged, file_stamp
 from mlc.data.aligned import LabelledRows, absent_labels_note, annotation_mask
@@ -30,7 +31,7 @@ from mlc.data.loader import (
     reader_options,
     split_files,
 )
-from mlc.data.readers import CHUNK_ROWS, Chunk, Table, stream_table
+from mlc.data.readers import Chunk, Table, stream_table
 
 TextsCallback = Callable[[list[str], list[str]], None]
 
@@ -91,35 +92,30 @@ class StreamedTexts:
             yield from chunk
 
     def chunks(self, size: int) -> Iterator[list[str]]:
-        buffer: list[str] = []
         count = 0
-        for file in self.files:
-            file.check_unchanged()
-            reader = RowReader(file.survey, file.source, self.args, self.label_names, Reading())
-            try:
-                for chunk in file.chunks(size):
-                    buffer += [example.text for example in reader.read(chunk.rows, chunk.locations)]
-                    while len(buffer) >= size:
-                        count += size
-                        yield buffer[:size]
-                        buffer = buffer[size:]
-            except MlcError:  # a row that read well before: the file changed under us, which is what to say
-                file.check_unchanged()
-                raise
-        if buffer:
-            count += len(buffer)
-            yield buffer
+        for block in batched(self._texts(size), size):
+            count += len(block)
+            yield block
         for file in self.files:  # the texts just scored are the ones whose labels were read
             file.check_unchanged()
         if count != self.rows:
             raise changed_error(self.files[0].source.path)
 
+    def _texts(self, size: int) -> Iterator[str]:
+        for file in self.files:
+            file.check_unchanged()
+            reader = RowReader(file.survey, file.source, self.args, self.label_names, Reading())
+            try:
+                for chunk in file.chunks(size):
+                    yield from [example.text for example in reader.read(chunk.rows, chunk.locations)]
+            except MlcError:  # a row that read well before: the file changed under us, which is what to say
+                file.check_unchanged()
+                raise
+
 
 def text_chunks(texts: Sequence[str] | StreamedTexts, size: int) -> Iterator[Sequence[str]]:
     """`texts` in consecutive chunks of `size` (a list is sliced; streamed texts are read again)."""
-    if isinstance(texts, StreamedTexts):
-        return texts.chunks(size)
-    return (texts[start:start + size] for start in range(0, len(texts), size))
+    return texts.chunks(size) if isinstance(texts, StreamedTexts) else batched(texts, size)
 
 
 def pick_split(available: list[str], split: str) -> str:

@@ -21,7 +21,8 @@ from mlc.data.args import InputArgs
 from mlc.demo.args import MAX_BATCH_ROWS, AppArgs
 from mlc.demo.endpoint import add_route
 from mlc.demo.service import AUTO, DemoService, friendly
-from mlc.inference.files import open_inputs, predict_texts
+from mlc.inference.files import open_inputs
+from mlc.inference.prediction import predict_texts
 from mlc.inference.writers import write_outputs
 
 DESCRIPTION = "The mlc demo: per-label scores with a threshold slider per label, for text in any language."

@@ -15,6 +15,7 @@ from mlc.core.errors import ConfigError, DataError
 from mlc.data.aligned import LabelledRows
 from mlc.data.streaming import read_labelled
 from mlc.evaluation.args import EvaluateArgs
+from mlc.inference.args import thresholds_option
 from mlc.inference.chunks import score_in_chunks
 from mlc.inference.classifier import Classifier
 from mlc.metrics.scores import bootstrap_f1, multilabel_metrics, single_label_metrics
@@ -90,7 +91,7 @@ def evaluate(args: EvaluateArgs, classifier: Classifier | None = None) -> Evalua
             print(f"mlc: warning: {note}", file=sys.stderr)
     probs = score_in_chunks(classifier, data.texts, languages, chunk_rows=args.chunk_rows, desc="evaluate",
                             progress=args.progress, **args.scoring_options())
-    thresholds = classifier.resolve_thresholds(classifier.option_thresholds(args.thresholds), languages)
+    thresholds = classifier.resolve_thresholds(thresholds_option(args.thresholds, classifier), languages)
     pred = classifier.decide(probs, thresholds, languages)
     metrics = compute_metrics(classifier.labels, classifier.problem, data, probs, pred, thresholds, args.bootstrap,
                               args.seed)
@@ -106,7 +107,7 @@ def tune(evaluation: Evaluation, classifier: Classifier, args: EvaluateArgs) -> 
     if classifier.problem == "single_label":
         raise ConfigError("--tune-thresholds applies to multi-label bundles (single-label ones take the arg-max)")
     data, languages = evaluation.data, evaluation.languages
-    override = classifier.option_thresholds(args.thresholds)
+    override = thresholds_option(args.thresholds, classifier)
     in_force = {lang: classifier.resolve_thresholds(override, [lang])[0] for lang in classifier.language_thresholds}
     try:
         found = tune_thresholds(evaluation.probs, data.truth, data.mask, languages, args.tune_objective, args.target,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from mlc.bundle.thresholds import parse_thresholds_option
+from mlc.core.chunking import CHUNK_ROWS
 from mlc.core.errors import ConfigError
 from mlc.core.options import Options, check_ranges, option
 from mlc.data.args import InputArgs
-from mlc.data.readers import CHUNK_ROWS
 from mlc.model.dtypes import PRECISIONS
 
 LONG_TEXT_MODES = ("truncate", "window")
@@ -77,3 +78,18 @@ class PredictArgs(InputArgs, InferenceArgs):
                              "left out in turn, so a text of N words costs N + 1 scorings). 0: none.", at_least=0)
     resume: bool = option(False, "Continue a run that was interrupted (killed, out of time): keep the chunks in "
                                  "OUTPUT.partial/ and score the rest. Needs the same input, bundle and options.")
+
+
+def thresholds_option(spec: str, classifier) -> float | Mapping[str, float] | Sequence[float] | None:
+    """--thresholds as an override of a Classifier's thresholds, checked against its labels: None ('bundle'), one
+    number for every label, or a JSON file's {label: threshold} (or list). It is not resolved here: `decide` and
+    `resolve_thresholds` apply it over each row's language's tuned thresholds, so labels it does not name keep
+    their per-language values."""
+    chosen = parse_thresholds_option(spec)
+    if chosen is None:
+        return None
+    try:
+        classifier.resolve_thresholds(chosen)  # every value checked once, before any scoring
+    except ConfigError as err:
+        raise ConfigError(f"--thresholds {spec}: {err}") from None
+    return chosen

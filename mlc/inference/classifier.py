@@ -28,7 +28,6 @@ from mlc.bundle.thresholds import (
     bundle_thresholds,
     check_threshold,
     check_threshold_array,
-    parse_thresholds_option,
 )
 from mlc.core.cpus import usable_cpus
 from mlc.core.errors import ConfigError, ModelError
@@ -230,20 +229,6 @@ class Classifier:
     def _known(self, languages: Sequence[str | None]) -> list[str]:
         """Languages given without their texts, resolved without detection (a missing one is undetermined)."""
         return self.resolve_languages([""] * len(languages), languages)
-
-    def option_thresholds(self, spec: str) -> float | Mapping[str, float] | Sequence[float] | None:
-        """--thresholds as an override of the bundle's thresholds, checked against its labels: None ('bundle'), one
-        number for every label, or a JSON file's {label: threshold} (or list). It is not resolved here: `decide` and
-        `resolve_thresholds` apply it over each row's language's tuned thresholds, so labels it does not name keep
-        their per-language values."""
-        chosen = parse_thresholds_option(spec)
-        if chosen is None:
-            return None
-        try:
-            self.resolve_thresholds(chosen)  # every value checked once, before any scoring
-        except ConfigError as err:
-            raise ConfigError(f"--thresholds {spec}: {err}") from None
-        return chosen
 
     def predict(self, texts: Sequence[str], thresholds: float | Mapping[str, float] | Sequence[float] | None = None,
                 languages: Sequence[str | None] | None = None, **options: Any) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """Texts to predict, read from CSV, TSV, JSON lines, JSON, Parquet or .txt files (and their .gz forms) or stdin,
 in chunks of rows with every input field kept for the output. The CLI, the demo's batch tab and the exporter's check
-texts share them."""
+texts share them; mlc.inference.prediction turns their texts into output rows."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlc.core.chunking import CHUNK_ROWS, batched
 from mlc.core.errors import ConfigError, MlcError
 from mlc.core.fingerprint import check_unchanged, file_stamp
 from mlc.data.args import InputArgs
 from mlc.data.loader import LANGUAGE_COLUMNS, TEXT_COLUMNS, pick_column
 from mlc.data.readers import Table, data_suffix, iter_lines, split_lines, stream_table
-from mlc.inference.chunks import CHUNK_ROWS
-from mlc.inference.explain import words
 
 TEXT_SUFFIXES = (".txt",)
 
@@ -84,13 +83,8 @@ def open_inputs(source: str | None, args: InputArgs, chunk_rows: int = CHUNK_ROW
 
 
 def _line_chunks(lines: Iterator[str], size: int) -> Iterator[InputChunk]:
-    index = start = 0
-    while True:
-        block = [line for _, line in zip(range(size), lines, strict=False)]
-        if not block:
-            return
-        yield InputChunk(index, start, [{"text": line} for line in block], block, [None] * len(block))
-        index, start = index + 1, start + len(block)
+    for index, block in enumerate(batched(lines, size)):
+        yield InputChunk(index, index * size, [{"text": line} for line in block], block, [None] * len(block))
 
 
 def _text_of(value: Any) -> str:
@@ -131,36 +125,3 @@ def read_inputs(source: str | None, args: InputArgs
     chunks = list(inputs)
     return ([r for c in chunks for r in c.records], [t for c in chunks for t in c.texts],
             [x for c in chunks for x in c.languages], list(inputs.columns))
-
-
-def predict_texts(classifier, texts: list[str], languages: list[str | None], thresholds, explain: int = 0,
-                  progress: Any = False, **options: Any) -> tuple[list[dict], list[int]]:
-    """Predictions in input order, and the positions of empty texts (they get no labels and no scores). With
-    `explain` K, each result also holds "words": per predicted label, its K strongest words as [word, effect]
-    (mlc.inference.explain; the progress callback then follows that pass, the costlier one)."""
-    keep = [i for i, text in enumerate(texts) if text.strip()]
-    results: list[dict] = [{"labels": [], "scores": dict.fromkeys(classifier.labels), "words": {}} for _ in texts]
-    if keep:
-        found = classifier.predict([texts[i] for i in keep], thresholds=thresholds,
-                                   languages=[languages[i] for i in keep] if any(languages) else None,
-                                   progress=False if explain else progress, **options)
-        for i, result in zip(keep, found, strict=True):
-            results[i] = {**result, "words": {}}
-    if explain:
-        _explain(classifier, texts, languages, results, explain, progress, options)
-    return results, [i for i, text in enumerate(texts) if not text.strip()]
-
-
-def _explain(classifier, texts: list[str], languages: list[str | None], results: list[dict], k: int,
-             progress: Any, options: dict[str, Any]) -> None:
-    """Each result's "words": the `k` strongest words of each predicted label (texts without a predicted label or a
-    word are not explained)."""
-    chosen = [i for i, result in enumerate(results) if result["labels"] and words(texts[i])]
-    if not chosen:
-        return
-    found = classifier.explain_many([texts[i] for i in chosen], [languages[i] for i in chosen],
-                                    progress=progress, **options)
-    for i, occlusion in zip(chosen, found, strict=True):
-        results[i]["words"] = {label: [[span.text, round(effect, 6)] for span, effect in
-                                       occlusion.strongest(classifier.labels.index(label), k)]
-                               for label in results[i]["labels"]}

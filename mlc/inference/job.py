@@ -26,9 +26,10 @@ from typing import Any
 from mlc.core.atomic import atomic_file, atomic_folder
 from mlc.core.errors import ConfigError, MlcError
 from mlc.core.fingerprint import file_digest, files_digest
-from mlc.inference.args import PredictArgs
-from mlc.inference.chunks import RowProgress
-from mlc.inference.files import InputChunk, Survey, open_inputs, predict_texts
+from mlc.inference.args import PredictArgs, thresholds_option
+from mlc.inference.files import InputChunk, Survey, open_inputs
+from mlc.inference.prediction import predict_texts
+from mlc.inference.progress import RowProgress
 from mlc.inference.writers import Layout, join_chunks
 from mlc.model import distributed
 
@@ -91,7 +92,7 @@ class PredictionJob:
         self.chunk_rows, self.world = chunk_rows, distributed.current()
         self.folder = partial_folder(args.output)
         self.record = job_record(args, classifier, survey, layout)
-        self.thresholds = classifier.option_thresholds(args.thresholds)
+        self.thresholds = thresholds_option(args.thresholds, classifier)
         self.chunks = math.ceil(survey.rows / chunk_rows)
 
     def run(self) -> Finished:
@@ -115,7 +116,7 @@ class PredictionJob:
         show = self.world.main and self.args.progress
         with RowProgress(self.survey.rows, done.rows, show, others) as progress:
             for chunk in open_inputs(self.args.input, self.args, self.chunk_rows):
-                if chunk.index % self.world.size == self.world.rank and chunk.index not in done.files:
+                if self.world.takes(chunk.index) and chunk.index not in done.files:
                     self._score(chunk, progress)
             distributed.barrier()  # every process is done: the bar shows every row before it closes
             progress.finished(0)

@@ -24,6 +24,11 @@ class World:
     def distributed(self) -> bool:
         return self.size > 1
 
+    def takes(self, chunk: int) -> bool:
+        """Whether this process does chunk number `chunk` of a job shared out by chunks: process r takes chunks
+        r, r + N, r + 2N, ... of N processes (prediction and evaluation alike)."""
+        return chunk % self.size == self.rank
+
     @property
     def local_size(self) -> int:
         """Processes on this machine (torchrun's LOCAL_WORLD_SIZE; the whole world when it is not set)."""

@@ -23,7 +23,7 @@ from mlc.model.encoders import check_max_length, load_tokenizer, resolve_model
 from mlc.model.modeling import MlcForSequenceClassification
 from mlc.model.scoring import embed_ids
 from mlc.training.args import TrainArgs
-from mlc.training.trainer import TrainResult
+from mlc.training.result import TrainResult
 
 C_GRID = (0.25, 1.0, 4.0, 16.0)  # inverse regularisation strengths tried, chosen on validation
 

@@ -12,7 +12,7 @@ from mlc.bundle.text_hashes import save_text_hashes
 from mlc.bundle.thresholds import default_thresholds
 from mlc.data.loader import column_values
 from mlc.training.args import TrainArgs
-from mlc.training.trainer import TrainResult
+from mlc.training.result import TrainResult
 
 
 def save_trained(result: TrainResult, args: TrainArgs, folder: Path, log_path: Path | None = None) -> None:

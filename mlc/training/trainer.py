@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -17,7 +18,6 @@ import torch
 from mlc.core.cpus import usable_cpus
 from mlc.core.errors import ConfigError, MlcError
 from mlc.data import MultiLabelData, load_data
-from mlc.data.aligned import align
 from mlc.data.loader import column_values
 from mlc.metrics.scores import language_f1
 from mlc.model import distributed
@@ -25,11 +25,11 @@ from mlc.model.device import pick_device
 from mlc.model.dtypes import autocast_dtype, emulation_warning, precision_name
 from mlc.model.encoders import check_max_length, load_tokenizer, resolve_model
 from mlc.model.modeling import MlcForSequenceClassification
-from mlc.model.ngrams import NgramModel
 from mlc.model.scoring import score_ids
 from mlc.training.args import TrainArgs
 from mlc.training.checkpoint import checkpoint_dir, load_checkpoint, save_checkpoint
 from mlc.training.losses import multilabel_loss, positive_weights, single_label_loss
+from mlc.training.result import TrainResult
 from mlc.training.sampling import epoch_indices, language_weights, length_grouped_batches, rare_label_weights
 
 
@@ -63,23 +63,6 @@ class _Run:
     resume: dict | None
     seen: int = 0
     started: float = field(default_factory=time.perf_counter)
-
-
-@dataclass
-class TrainResult:
-    model: MlcForSequenceClassification
-    tokenizer: Any
-    data: MultiLabelData
-    stage_metrics: dict[str, dict] = field(default_factory=dict)
-    steps: int = 0
-    seconds: float = 0.0
-    samples_per_second: float = 0.0
-    truncated: int = 0
-    processes: int = 1
-    device: str = "cpu"
-    precision: str = "fp32"
-    bundles: dict[str, str] = field(default_factory=dict)  # --schedule per-language: language -> subfolder
-    ngrams: Any = None  # the fitted NgramModel, when the blend is on
 
 
 def _rank(metrics: dict) -> tuple[float, float]:
@@ -314,11 +297,14 @@ class Trainer:
         bar = tqdm(total=len(batches), initial=done, desc=stage.name, unit="batch", file=sys.stderr,
                    disable=not self.world.main, dynamic_ncols=True,
                    mininterval=1.0 if sys.stderr.isatty() else 15.0)
+        losses: list[torch.Tensor] = []
         for number in range(done + 1, len(batches) + 1):
-            loss = self._backward(run, stage, number, batches[number - 1])
+            step_ends = number % args.gradient_accumulation == 0 or number == len(batches)
+            losses.append(self._backward(run, number, batches[number - 1], synchronise=step_ends))
             bar.update(1)
-            if number % args.gradient_accumulation and number != len(batches):
+            if not step_ends:
                 continue
+            loss, losses = self._checked_loss(run, stage, number, losses), []
             self._optimizer_step(run.model, optimizer, scheduler)
             rate = run.seen / (time.perf_counter() - run.started)
             bar.set_postfix(loss=f"{loss:.4f}", samples_s=f"{rate:.1f}", refresh=False)
@@ -357,28 +343,41 @@ class Trainer:
                   f"{self.global_step})")
         return state["batches_done"]
 
-    def _backward(self, run: _Run, stage: Stage, number: int, rows: np.ndarray) -> float:
-        """Forward and backward of one batch; a NaN or infinite loss on any rank stops every rank."""
+    def _backward(self, run: _Run, number: int, rows: np.ndarray, synchronise: bool) -> torch.Tensor:
+        """Forward and backward of one batch; the loss stays on the device (no sync per batch). Under DDP the
+        gradients are averaged across processes only on the batch that ends an optimiser step (`synchronise`); the
+        others accumulate locally in `no_sync()`."""
         args = self.args
         inputs = self._collate(run.tokenizer, run.ids, rows)
         targets = torch.from_numpy(run.labels[rows]).to(self.device)
-        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-            logits = run.forward(**inputs).logits
-        if args.problem == "single_label":
-            loss = single_label_loss(logits, targets)
-        else:
-            mask = torch.from_numpy(run.masks[rows]).to(self.device)
-            loss = multilabel_loss(logits, targets, mask, run.pos_weight,
-                                   args.focal_gamma if args.loss == "focal" else None)
-        if distributed.any_true(not bool(torch.isfinite(loss)), self.device):
+        local = run.forward.no_sync() if run.forward is not run.model and not synchronise else contextlib.nullcontext()
+        with local:
+            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+                logits = run.forward(**inputs).logits
+            if args.problem == "single_label":
+                loss = single_label_loss(logits, targets)
+            else:
+                mask = torch.from_numpy(run.masks[rows]).to(self.device)
+                loss = multilabel_loss(logits, targets, mask, run.pos_weight,
+                                       args.focal_gamma if args.loss == "focal" else None)
+            self.scaler.scale(loss / args.gradient_accumulation).backward()
+        run.seen += len(rows) * self.world.size
+        return loss.detach()
+
+    def _checked_loss(self, run: _Run, stage: Stage, number: int, losses: list[torch.Tensor]) -> float:
+        """The mean loss of an optimiser step's batches, checked once per step before the step is taken: a NaN or
+        infinite loss on any rank stops every rank (one all-reduce per step, not per batch)."""
+        values = torch.stack(losses).float()
+        if distributed.any_true(not bool(torch.isfinite(values).all()), self.device):
             kept = " the last checkpoint is intact" if run.checkpoints and run.checkpoints.exists() else \
                 " nothing was saved from this run"
+            found = [(i, v) for i, v in enumerate(values.tolist()) if not math.isfinite(v)]
+            at, bad = found[0] if found else (len(losses) - 1, float("nan"))  # else: on another rank
             raise TrainingDivergedError(
-                f"the loss became {loss.item()} at step {self.global_step + 1} (stage {stage.name}, batch "
-                f"{number});{kept} (hint: lower --learning-rate, use --pos-weight-max, or --precision fp32)")
-        self.scaler.scale(loss / args.gradient_accumulation).backward()
-        run.seen += len(rows) * self.world.size
-        return loss.item()
+                f"the loss became {bad} at step {self.global_step + 1} (stage {stage.name}, batch "
+                f"{number - len(losses) + 1 + at});{kept} (hint: lower --learning-rate, use --pos-weight-max, or "
+                "--precision fp32)")
+        return float(values.mean())
 
     def _optimizer_step(self, model: MlcForSequenceClassification, optimizer, scheduler) -> None:
         if self.args.max_grad_norm:
@@ -469,13 +468,3 @@ class Trainer:
         languages = column_values(self.data[split], "language")
         masks = {lang: self.data.label_mask(lang) for lang in set(languages)}
         return language_f1(pred, truth, languages, masks, probs if self.args.problem == "multi_label" else None)
-
-
-def fit_ngrams(data: MultiLabelData, weight: float):
-    """The n-gram model of the blend, fitted on the training split (see mlc.ngrams)."""
-    started = time.perf_counter()
-    rows = align(data, ["train"], data.labels, "train")
-    model = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, data.labels, weight)
-    print(f"mlc: n-gram models for {len(model.models)} languages in {time.perf_counter() - started:.0f} s"
-          + "".join(f"; {lang} skipped: {why}" for lang, why in model.skipped.items()), file=sys.stderr)
-    return model
