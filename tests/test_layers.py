@@ -43,6 +43,7 @@ COVERED_BY = {
     "mlc/core/runner.py": "test_cli (exit codes, one-line errors, a closed stdout)",
     "mlc/core/text.py": "test_properties (normalisation as the loader applies it)",
     "mlc/data/args.py": "test_cli and test_options (fields as flags and config keys)",
+    "mlc/data/layout.py": "test_loader (every folder and file layout, split names, label names files)",
     "mlc/data/labels.py": "test_malformed and test_loader (every label layout, good and bad)",
     "mlc/data/readers.py": "test_malformed and test_loader (every format, good and bad), test_properties",
     "mlc/data/summary.py": "test_loader (summary tables and JSON)",

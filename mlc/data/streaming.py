@@ -19,17 +19,15 @@ from mlc.core.fingerprint import changed_error, check_unchanged, file_stamp
 from mlc.data.aligned import LabelledRows, absent_labels_note, annotation_mask
 from mlc.data.args import DataArgs
 from mlc.data.labels import ColumnSurvey
+from mlc.data.layout import Source, find_label_names, split_files
 from mlc.data.loader import (
     Reading,
     RowReader,
-    Source,
     annotated_labels,
     check_ids,
     checked_args,
-    find_label_names,
     label_list,
     reader_options,
-    split_files,
 )
 from mlc.data.readers import Chunk, Table, stream_table
 
