@@ -45,6 +45,7 @@ COVERED_BY = {
     "mlc/data/args.py": "test_cli and test_options (fields as flags and config keys)",
     "mlc/data/layout.py": "test_loader (every folder and file layout, split names, label names files)",
     "mlc/data/labels.py": "test_malformed and test_loader (every label layout, good and bad)",
+    "mlc/data/textfiles.py": "test_malformed (gzip, encodings, NUL characters, line ends at any block offset)",
     "mlc/data/readers.py": "test_malformed and test_loader (every format, good and bad), test_properties",
     "mlc/data/summary.py": "test_loader (summary tables and JSON)",
     "mlc/demo/args.py": "test_options (environment variables, validation)",

@@ -222,10 +222,10 @@ def test_a_column_named_twice_is_refused_in_every_format(tmp_path, kind):
 def test_a_lone_carriage_return_is_text_at_any_offset(tmp_path, monkeypatch, block):
     """Whatever block a lone CR falls in (before the first newline included), it never splits a text; a file
     without any newline is old Mac text, split at CRs."""
-    from mlc.data import readers
-    from mlc.data.readers import iter_lines
+    from mlc.data import readers, textfiles
+    from mlc.data.textfiles import iter_lines
 
-    monkeypatch.setattr(readers, "BLOCK", block)
+    monkeypatch.setattr(textfiles, "BLOCK", block)
     texts = [f"line{i} has a lone\rcarriage return" if i % 2 else f"plain line {i}" for i in range(12)]
     for prefix in ("", "\r", "x\r", "a long first line with a lone\rreturn in it"):
         lines = [prefix + texts[0], *texts[1:]]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from mlc.core.errors import ConfigError, DataError, FileAccessError, MissingFileError
 from mlc.data.args import DataArgs
-from mlc.data.readers import EXTENSIONS, Table, data_stem, data_suffix, read_lines, read_saved_dataset
+from mlc.data.readers import EXTENSIONS, Table, data_stem, data_suffix, read_saved_dataset
+from mlc.data.textfiles import read_lines
 
 SPLIT_ALIASES = {"train": "train", "training": "train", "dev": "validation", "development": "validation",
                  "validation": "validation", "valid": "validation", "val": "validation", "test": "test"}

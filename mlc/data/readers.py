@@ -6,13 +6,10 @@ name it in an error.
 
 from __future__ import annotations
 
-import codecs
 import csv
-import gzip
 import itertools
 import json
 import re
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +20,10 @@ from mlc.core.errors import (
     ColumnError,
     DataError,
     DecodeError,
-    FileAccessError,
-    MissingFileError,
     QuotingError,
     UnknownFormatError,
 )
+from mlc.data.textfiles import COMPRESSED, iter_lines, read_bytes, strip_line_end, text_blocks, text_lines
 
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet")
 EXTENSIONS = {
@@ -35,7 +31,6 @@ EXTENSIONS = {
     ".parquet": "parquet", ".pq": "parquet",
 }
 _LONE_CR = re.compile(r"\r(?!\n)")
-COMPRESSED = ".gz"  # gzip: data.csv.gz, data.tsv.gz, data.jsonl.gz, data.json.gz
 csv.field_size_limit(1 << 28)
 
 
@@ -84,133 +79,6 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
     )
 
 
-def _open_binary(path: Path):
-    """The file opened for reading bytes (gunzipped as it is read when it ends in .gz); a missing or unreadable
-    file is a DataError."""
-    if not path.exists():
-        raise MissingFileError("no such file", path=str(path), hint="check the path")
-    if path.is_dir():
-        raise DataError("is a folder, not a file", path=str(path), hint="name a data file inside it")
-    try:
-        handle = path.open("rb")
-    except OSError as err:
-        raise FileAccessError(err, "cannot read") from None
-    return gzip.GzipFile(fileobj=handle, mode="rb") if path.name.lower().endswith(COMPRESSED) else handle
-
-
-def _gzip_error(path: Path, err: Exception) -> DataError:
-    return DataError(f"not a complete gzip file ({err})", path=str(path),
-                     hint="check the file, or drop the .gz from its name if it is not compressed")
-
-
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it ends in .gz; a missing, unreadable or damaged file is a DataError."""
-    with _open_binary(path) as handle:
-        try:
-            return handle.read()
-        except (OSError, EOFError, zlib.error) as err:
-            raise _gzip_error(path, err) from None
-
-
-def _codec(path: Path, encoding: str) -> str:
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    try:
-        codecs.lookup(codec)
-    except LookupError as err:
-        raise DecodeError(f"unknown encoding {encoding!r}", path=str(path), hint="use e.g. utf-8, latin-1, cp1252") from err
-    return codec
-
-
-def _decode_error(path: Path, encoding: str, data: bytes, err: UnicodeDecodeError, line: int) -> DecodeError:
-    """`err` in `data`, the bytes of line `line` onwards."""
-    line += data[: err.start].count(b"\n")
-    col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-    return DecodeError(
-        f"byte 0x{data[err.start]:02x} at character {col} does not decode as {encoding} ({err.reason})",
-        path=str(path), line=line,
-        hint="convert the file to UTF-8, or pass the file's encoding (encoding=latin-1, --encoding cp1252)",
-    )
-
-
-def _nul_error(path: Path, line: int) -> DecodeError:
-    return DecodeError("holds NUL characters", path=str(path), line=line,
-                       hint="a text file has none: the file may be UTF-16 (--encoding utf-16) or binary")
-
-
-BLOCK = 1 << 20  # bytes decoded at a time
-
-
-def _text_blocks(path: Path, encoding: str) -> Iterator[str]:
-    """The decoded text of a file (optionally .gz) in blocks of about a megabyte, so that memory does not grow
-    with the file. A byte that does not decode, or a NUL character, is a DecodeError naming its line."""
-    decoder = codecs.getincrementaldecoder(_codec(path, encoding))(errors="strict")
-    line = 1
-    with _open_binary(path) as handle:
-        while True:
-            try:
-                data = handle.read(BLOCK)
-            except (OSError, EOFError, zlib.error) as err:
-                raise _gzip_error(path, err) from None
-            try:
-                text = decoder.decode(data, final=not data)
-            except UnicodeDecodeError as err:
-                raise _decode_error(path, encoding, data, err, line) from None
-            nul = text.find("\x00")
-            if nul >= 0:
-                raise _nul_error(path, line + text.count("\n", 0, nul))
-            line += text.count("\n")
-            if text:
-                yield text
-            if not data:
-                return
-
-
-def _text_lines(path: Path, encoding: str) -> Iterator[str]:
-    """The lines of a text file, each with its line end. A line ends at \\n (or \\r\\n); a lone \\r inside a line is
-    text, wherever it falls, except in a file with no \\n at all (old Mac line ends), whose lines end at \\r. The
-    rule is the whole file's: text is held back until its first \\n (or its end) shows which it is."""
-    rest, newline = "", False
-    for block in _text_blocks(path, encoding):
-        rest += block
-        newline = newline or "\n" in block
-        if not newline:
-            continue
-        lines = rest.split("\n")
-        rest = lines.pop()
-        for line in lines:
-            yield line + "\n"
-    separator = "\n" if newline else "\r"
-    lines = rest.split(separator)
-    rest = lines.pop()
-    for line in lines:
-        yield line + separator
-    if rest:
-        yield rest
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines ended by \\n or \\r\\n only: str.splitlines also splits at U+2028, form feeds and other characters
-    that are text inside a JSON string or a sentence."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
-
-
-def _strip_line_end(line: str) -> str:
-    return line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith(("\n", "\r")) else line
-
-
-def iter_lines(path: str | Path, encoding: str = "utf-8") -> Iterator[str]:
-    """A plain-text file (optionally .gz), one text per line, read as it goes."""
-    return (_strip_line_end(line) for line in _text_lines(Path(path), encoding))
-
-
-def read_lines(path: str | Path, encoding: str = "utf-8") -> list[str]:
-    """A plain-text file (optionally .gz), one text per line."""
-    return list(iter_lines(path, encoding))
-
-
 def _looks_like_header(fields: list[str], known_names: set[str]) -> bool:
     return any(f.strip().lower() in known_names for f in fields)
 
@@ -235,7 +103,7 @@ def _parse_records(path: Path, lines: Iterator[str], delimiter: str, quoting: bo
     # ends leaves it unquoted), so it is kept in its field. NUL, refused when decoding, stands in for it.
     def guarded(source: Iterator[str]) -> Iterator[str]:
         for line in source:
-            body = _strip_line_end(line)
+            body = strip_line_end(line)
             yield _LONE_CR.sub("\x00", body) + line[len(body):] if "\r" in body else line
 
     reader = csv.reader(guarded(lines), delimiter=delimiter,
@@ -315,7 +183,7 @@ def _delimited_rows(stream: TableStream, kind: str, encoding: str, header: bool 
                     columns: list[str] | None, quoting: bool, bad_lines: str, delimiter: str | None
                     ) -> Iterator[tuple[int, dict[str, Any]]]:
     path = Path(stream.path)
-    lines, leading = _text_lines(path, encoding), []
+    lines, leading = text_lines(path, encoding), []
     for line in lines:  # up to the first line that is not blank, which the delimiter is sniffed from
         leading.append(line)
         if line.strip():
@@ -423,7 +291,7 @@ def _checked_records(path: Path, records: Iterator[Any], what: str, stream: Tabl
 
 
 def _json_records(path: Path, encoding: str) -> list[Any]:
-    text = "".join(_text_blocks(path, encoding))
+    text = "".join(text_blocks(path, encoding))
     try:
         payload = load_json(text)
     except DuplicateKey as err:

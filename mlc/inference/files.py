@@ -16,7 +16,8 @@ from mlc.core.errors import ConfigError, MlcError
 from mlc.core.fingerprint import check_unchanged, file_stamp
 from mlc.data.args import InputArgs
 from mlc.data.loader import LANGUAGE_COLUMNS, TEXT_COLUMNS, pick_column
-from mlc.data.readers import Table, data_suffix, iter_lines, split_lines, stream_table
+from mlc.data.readers import Table, data_suffix, stream_table
+from mlc.data.textfiles import iter_lines, split_lines
 
 TEXT_SUFFIXES = (".txt",)
 
