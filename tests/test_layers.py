@@ -70,6 +70,8 @@ COVERED_BY = {
     "mlc/commands/export.py": "test_onnx (python -m mlc.export)",
     "mlc/model/modeling.py": "test_trainer (poolings, the head), test_classifier (transformers' pipeline parity)",
     "mlc/training/args.py": "test_cli, test_trainer (validation of options)",
+    "mlc/training/schedule.py": "test_trainer (every schedule, --language-order)",
+    "mlc/training/early_stopping.py": "test_trainer (early stopping, its tie-break, resumed from a checkpoint)",
     "mlc/training/save.py": "test_trainer (the bundle's files after training)",
 }
 

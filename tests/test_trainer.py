@@ -14,7 +14,8 @@ from mlc.bundle.folder import load_bundle_model, read_bundle_info
 from mlc.commands.train import fit
 from mlc.core.errors import ConfigError
 from mlc.training.args import TrainArgs
-from mlc.training.trainer import Trainer, TrainingDivergedError, stages_for
+from mlc.training.schedule import stages_for
+from mlc.training.trainer import Trainer, TrainingDivergedError
 
 from .conftest import run_module
 
@@ -300,7 +301,7 @@ def test_early_stopping_stops_a_stage_that_does_not_improve(tiny_model_dir, tmp_
 
 
 def test_early_stopping_breaks_f1_ties_by_average_precision():
-    from mlc.training.trainer import _BestTracker
+    from mlc.training.early_stopping import BestTracker
 
     model = torch.nn.Linear(1, 1)
 
@@ -309,11 +310,11 @@ def test_early_stopping_breaks_f1_ties_by_average_precision():
 
     # Every score still under 0.5 (F1 0) while the ranking improves: training goes on instead of stopping at the
     # third evaluation, as ranking by F1 alone did.
-    rising = _BestTracker(patience=2)
+    rising = BestTracker(patience=2)
     assert not any(rising.update(evaluation(0.0, ap), model) for ap in (0.30, 0.35, 0.40, 0.45))
-    flat = _BestTracker(patience=2)
+    flat = BestTracker(patience=2)
     assert [flat.update(evaluation(0.0, 0.3), model) for _ in range(3)] == [False, False, True]
-    first = _BestTracker(patience=1)  # F1 ranks first: a higher F1 with a lower AP is better
+    first = BestTracker(patience=1)  # F1 ranks first: a higher F1 with a lower AP is better
     first.update(evaluation(0.2, 0.9), model)
     assert not first.update(evaluation(0.3, 0.5), model) and first.score == 0.3
 

@@ -117,7 +117,7 @@ def fit_per_language(args: TrainArgs):
     from mlc.data import load_data
     from mlc.model import distributed
     from mlc.training.checkpoint import checkpoint_dir
-    from mlc.training.trainer import stages_for
+    from mlc.training.schedule import stages_for
 
     data = load_data(args)
     output = Path(args.output)

@@ -28,21 +28,15 @@ from mlc.model.modeling import MlcForSequenceClassification
 from mlc.model.scoring import score_ids
 from mlc.training.args import TrainArgs
 from mlc.training.checkpoint import checkpoint_dir, load_checkpoint, save_checkpoint
+from mlc.training.early_stopping import BestTracker, rank
 from mlc.training.losses import multilabel_loss, positive_weights, single_label_loss
 from mlc.training.result import TrainResult
 from mlc.training.sampling import epoch_indices, language_weights, length_grouped_batches, rare_label_weights
+from mlc.training.schedule import Stage, stages_for
 
 
 class TrainingDivergedError(MlcError):
     """The loss became NaN or infinite."""
-
-
-@dataclass
-class Stage:
-    name: str
-    languages: list[str] | None  # None: every language
-    epochs: float
-    balanced: bool  # language-temperature sampling
 
 
 @dataclass
@@ -63,57 +57,6 @@ class _Run:
     resume: dict | None
     seen: int = 0
     started: float = field(default_factory=time.perf_counter)
-
-
-def _rank(metrics: dict) -> tuple[float, float]:
-    """How evaluations compare: macro-F1 at 0.5, ties broken by the macro average precision. The tie-break matters
-    early on, when every score is still under 0.5 and F1 is 0 evaluation after evaluation while training works."""
-    ap = metrics["all"].get("macro_ap")
-    return metrics["all"]["macro_f1"], -1.0 if ap is None else ap
-
-
-class _BestTracker:
-    """Best validation evaluation within a stage (by `_rank`), with a copy of its weights, for early stopping."""
-
-    def __init__(self, patience: int) -> None:
-        self.patience, self.score, self.state, self.metrics, self.bad = patience, -1.0, None, None, 0
-
-    def better(self, metrics: dict) -> bool:
-        return self.metrics is None or _rank(metrics) > _rank(self.metrics)
-
-    def update(self, metrics: dict, model: torch.nn.Module) -> bool:
-        """Record an evaluation; True when the stage should stop."""
-        if self.better(metrics):
-            self.score, self.metrics, self.bad = metrics["all"]["macro_f1"], metrics, 0
-            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            return False
-        self.bad += 1
-        return bool(self.patience) and self.bad >= self.patience
-
-    def summary(self) -> dict:
-        return {"score": self.score, "metrics": self.metrics, "bad": self.bad}
-
-    def restore(self, summary: dict, weights: dict[str, torch.Tensor] | None, device: torch.device) -> None:
-        """Continue from a checkpoint: the best score so far, its metrics and weights, and the patience used."""
-        self.score, self.metrics, self.bad = summary["score"], summary["metrics"], summary["bad"]
-        self.state = None if weights is None else {k: v.to(device) for k, v in weights.items()}
-
-
-def stages_for(args: TrainArgs, data: MultiLabelData) -> list[Stage]:
-    counts: dict[str, int] = {}
-    for language in column_values(data["train"], "language"):
-        counts[language] = counts.get(language, 0) + 1
-    order = args.language_order or sorted(counts, key=lambda lang: (-counts[lang], lang))
-    unknown = [lang for lang in order if lang not in counts]
-    if unknown:
-        raise ConfigError(f"--language-order names languages without training rows: {', '.join(unknown)}")
-    per_language = [Stage(f"language:{lang}", [lang], args.language_epochs, False) for lang in order]
-    joint = Stage("joint", None, args.epochs, args.language_temperature != 1.0)
-    if args.schedule == "joint":
-        return [joint]
-    if args.schedule == "per-language":
-        return per_language
-    return [*per_language, joint]
 
 
 def _parameter_groups(model: MlcForSequenceClassification, args: TrainArgs) -> list[dict]:
@@ -291,7 +234,7 @@ class Trainer:
             if not batches:
                 raise ConfigError(f"stage {stage.name} has fewer batches than processes ({self.world.size})")
         optimizer, scheduler = self._optimizer(run.model, math.ceil(len(batches) / args.gradient_accumulation))
-        best = _BestTracker(args.early_stopping_patience)
+        best = BestTracker(args.early_stopping_patience)
         done = self._restore_stage(run, index, stage, len(batches), optimizer, scheduler, best)
         run.model.train()
         bar = tqdm(total=len(batches), initial=done, desc=stage.name, unit="batch", file=sys.stderr,
@@ -323,7 +266,7 @@ class Trainer:
         return optimizer, scheduler
 
     def _restore_stage(self, run: _Run, index: int, stage: Stage, total: int, optimizer, scheduler,
-                       best: _BestTracker) -> int:
+                       best: BestTracker) -> int:
         """Batches of this stage already done: 0, or where the checkpoint being resumed left off (whose optimiser,
         schedule, random generators, gradient scaler and early-stopping state are restored)."""
         state = run.resume
@@ -390,7 +333,7 @@ class Trainer:
         self.global_step += 1
 
     def _after_step(self, run: _Run, index: int, stage: Stage, number: int, loss: float, rate: float, optimizer,
-                    scheduler, best: _BestTracker) -> bool:
+                    scheduler, best: BestTracker) -> bool:
         """Logging, evaluation with early stopping, and checkpoints after an optimiser step; True ends the stage."""
         args, step = self.args, self.global_step
         if step % args.logging_steps == 0:
@@ -412,12 +355,12 @@ class Trainer:
             distributed.barrier()
         return bool(args.max_steps and step >= args.max_steps)
 
-    def _end_stage(self, run: _Run, stage: Stage, best: _BestTracker) -> None:
+    def _end_stage(self, run: _Run, stage: Stage, best: BestTracker) -> None:
         """The stage's validation metrics, from its best evaluation's weights if they beat the last ones."""
         if "validation" not in self.data.splits:
             return
         metrics = self.evaluate(run.model, run.tokenizer)
-        if best.state is not None and _rank(best.metrics) > _rank(metrics):
+        if best.state is not None and rank(best.metrics) > rank(metrics):
             run.model.load_state_dict(best.state)
             metrics = best.metrics
             self._say(f"mlc: {stage.name}: kept the weights of its best evaluation")
