@@ -73,6 +73,7 @@ def test_the_onnx_graph_blends_the_same_way(per_language, tmp_path):
     run = run_module("mlc.export", "--model", str(folder), "--quantize", "none", timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     texts = ["My card was charged twice.", "Mi pedido llegó roto.", "我的订单还没有到"]
-    torch_scores = Classifier.load(folder, backend="torch").predict_proba(texts)
+    # fp32 on both sides: on a CPU with bf16 instructions the torch backend would score in bf16 by default
+    torch_scores = Classifier.load(folder, backend="torch", device="cpu", precision="fp32").predict_proba(texts)
     onnx_scores = Classifier.load(folder, backend="onnx-fp32").predict_proba(texts)
     assert onnx_scores == pytest.approx(torch_scores, abs=1e-4)
