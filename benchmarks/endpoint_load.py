@@ -64,6 +64,7 @@ def json_load(url: str, texts: list[str], clients: int, requests: int, server_pi
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--section", default="endpoint_load", help="RESULTS.md section to write (another name keeps this one, e.g. for a second kind of CPU)")
     parser.add_argument("--bundle", required=True, help="a bundle with an int8 graph (python -m mlc.export)")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=20, help="requests per client")
@@ -94,7 +95,7 @@ def main() -> None:
             for name, r in found.items()]
     from results import update_section
 
-    update_section("endpoint_load", "\n".join([
+    update_section(opts.section, "\n".join([
         "## The JSON endpoint under load (`benchmarks/endpoint_load.py`)", "",
         f"`python benchmarks/endpoint_load.py --bundle BUNDLE --clients {opts.clients} --requests {opts.requests}` "
         f"(bundle: {Path(opts.bundle).name}, its int8 graph). Machine: {cpu_description()}; server and clients "

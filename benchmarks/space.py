@@ -94,6 +94,7 @@ def measure(bundle_arg: str, check_texts: str, work: Path, venvs: dict[str, tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--section", default="space", help="RESULTS.md section to write (another name keeps this one, e.g. for a second kind of CPU)")
     parser.add_argument("--bundle", action="append", required=True, help="a bundle folder (repeat for several)")
     parser.add_argument("--check-texts", default=str(ROOT / "examples" / "support_tickets.csv"))
     parser.add_argument("--baseline-install", action="store_true", help="also install requirements.txt afresh")
@@ -121,7 +122,7 @@ def main() -> None:
         rows.append(row("repository venv from requirements.txt: install s, MB", lambda r: f"{baseline[0]:.0f}, "
                         f"{baseline[1]:.0f} ({baseline[1] / r['space_venv_mb']:.1f}x the Space's)"))
     flags = " ".join(f"--bundle {b}" for b in args.bundle) + (" --baseline-install" if args.baseline_install else "")
-    update_section("space", "\n".join([
+    update_section(args.section, "\n".join([
         "## space: a bundle as a Hugging Face Space folder", "",
         f"`python benchmarks/space.py {flags}`. Machine: {cpu_description()}. Bundles whose Spaces need the same "
         "requirements.txt share one install (timed once).", "", *rows]))
