@@ -11,6 +11,7 @@ import pytest
 
 from mlc import Classifier
 from mlc.commands.train import fit
+from mlc.core.errors import OutputError
 from mlc.metrics.blend import language_weights
 from mlc.model.ngrams import NGRAMS_DIR, mix
 from mlc.training.args import TrainArgs
@@ -77,3 +78,28 @@ def test_the_onnx_graph_blends_the_same_way(per_language, tmp_path):
     torch_scores = Classifier.load(folder, backend="torch", device="cpu", precision="fp32").predict_proba(texts)
     onnx_scores = Classifier.load(folder, backend="onnx-fp32").predict_proba(texts)
     assert onnx_scores == pytest.approx(torch_scores, abs=1e-4)
+
+
+@pytest.mark.parametrize(("extra", "says"), [
+    (["--ngram-weight", "0"], "the blend is off"),
+    (["--validation-size", "0"], "this data has none"),
+])
+def test_per_language_weights_without_a_blend_or_held_out_rows_are_refused_before_training(tiny_model_dir, tmp_path,
+                                                                                          extra, says):
+    out = tmp_path / "bundle"
+    run = run_module("mlc.train", "--data", "examples/support_tickets.csv", "--model", str(tiny_model_dir),
+                     "--output", str(out), "--schedule", "joint", "--max-steps", "2", "--blend", "per-language",
+                     *extra, timeout=300)
+    assert run.returncode == 2 and says in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert not out.exists()
+
+
+def test_an_output_inside_the_extra_data_is_refused(tmp_path):
+    extra = tmp_path / "corrections"
+    extra.mkdir()
+    (extra / "feedback.jsonl").write_text('{"text": "hi", "labels": []}\n')
+    args = TrainArgs(data=str(ROOT / "examples" / "support_tickets.csv"), extra_data=str(extra),
+                     output=str(extra / "bundle"))
+    with pytest.raises(OutputError, match=r"is inside the input folder .*corrections"):
+        args.check_output()
+    assert sorted(p.name for p in extra.iterdir()) == ["feedback.jsonl"]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlc.core.atomic import output_lock
+from mlc.core.errors import ConfigError
 from mlc.training.args import TrainArgs
 
 DESCRIPTION = ("Fine-tune a Hugging Face encoder (default: the embedded multilingual-e5-small) for multi-label "
@@ -51,12 +52,15 @@ def fit_bundle(args: TrainArgs, data=None):
         from mlc.training.head_only import fit_head_only
 
         output.parent.mkdir(parents=True, exist_ok=True)
-        result = fit_head_only(args, data if data is not None else load_data(args))
+        data = data if data is not None else load_data(args)
+        check_blend(args, data)
+        result = fit_head_only(args, data)
         _write(args, result, output, None, args.device)
         return result
     from mlc.training.trainer import Trainer
 
     trainer = Trainer(args, data)
+    check_blend(args, trainer.data)
     if not trainer.world.main:
         result = trainer.train()
         distributed.barrier()
@@ -72,6 +76,14 @@ def fit_bundle(args: TrainArgs, data=None):
     distributed.barrier()
     distributed.cleanup()
     return result
+
+
+def check_blend(args: TrainArgs, data) -> None:
+    """--blend per-language chooses its weights on the validation rows: refused before training when there are
+    none, rather than ignored after it."""
+    if args.blend == "per-language" and "validation" not in data.splits:
+        raise ConfigError("--blend per-language chooses each language's n-gram weight on validation rows, and this "
+                          "data has none (hint: --validation-size 0.1, or --validation FILE)")
 
 
 def _write(args: TrainArgs, result, output: Path, log_path: Path | None, device: str) -> None:
@@ -113,7 +125,6 @@ def fit_per_language(args: TrainArgs):
     result is the last language's, with every language's validation metrics and all bundles."""
     from mlc.bundle.folder import BUNDLE_FILE, LANGUAGES_FILE
     from mlc.core.atomic import atomic_file
-    from mlc.core.errors import ConfigError
     from mlc.data import load_data
     from mlc.model import distributed
     from mlc.training.checkpoint import checkpoint_dir

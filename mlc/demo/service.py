@@ -244,10 +244,11 @@ class DemoService:
         _check_type("language", language, str)
         given = None if language in (None, "", AUTO) else language
         text, resolved, detected, note = self._prepare(clf, text, given, "text")
-        if not words(text):
+        spans = words(text)
+        if not spans:
             raise ConfigError("the text has no word to explain (only punctuation or symbols)")
         occlusion = occlude([text], lambda variants, _: np.stack(
-            self.batcher.submit_many(variants, [resolved] * len(variants))))[0]
+            self.batcher.submit_many(variants, [resolved] * len(variants))), [spans])[0]
         scored = Scored(occlusion.scores, resolved if resolved in clf.languages else None, detected, note)
         return text, occlusion, scored
 

@@ -20,7 +20,7 @@ BUNDLE_DIR = "bundle"
 PACKAGE = Path(__file__).resolve().parents[1]  # mlc/
 # What serving imports, each pinned to the version of the environment that built (and tested) the folder.
 SERVING_DISTRIBUTIONS = ("gradio", "onnxruntime", "transformers", "tokenizers", "huggingface_hub", "numpy", "scipy",
-                         "scikit-learn", "safetensors", "py3langid", "pyyaml", "tqdm", "pandas", "pyarrow", "pillow")
+                         "scikit-learn", "safetensors", "py3langid", "pyyaml", "regex", "tqdm", "pandas", "pyarrow", "pillow")
 # mlc's packages and modules a Space leaves out: training, exporting, evaluation and the command-line verbs.
 LEFT_OUT = ("training", "exporters", "evaluation", "commands", "__main__.py", "train.py", "evaluate.py",
             "export.py", "predict.py", "space.py", "data/__main__.py", "demo/__main__.py")

@@ -267,14 +267,15 @@ class Classifier:
                      ) -> list[Occlusion]:
         """The occlusion of each text (mlc.inference.explain.Occlusion: words, scores, effects per word and label),
         every variant of every text scored together. A text without a word is refused."""
-        empty = [i for i, text in enumerate(texts) if not words(text)]
+        spans = [words(text) for text in texts]
+        empty = [i for i, found in enumerate(spans) if not found]
         if empty:
             raise ConfigError(f"text {empty[0] + 1} has no word to explain (it is empty, or only punctuation)"
                               if len(texts) > 1 else "the text has no word to explain (it is empty, or only "
                                                      "punctuation): give a text to explain")
         resolved = self.resolve_languages(texts, languages)
         return occlude(texts, lambda variants, owners: self.predict_proba(
-            variants, languages=[resolved[i] for i in owners], **options))
+            variants, languages=[resolved[i] for i in owners], **options), spans)
 
     def __repr__(self) -> str:
         return (f"Classifier({str(self.path)!r}, {len(self.labels)} labels, {self.problem}, backend={self.backend}, "

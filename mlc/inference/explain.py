@@ -60,10 +60,12 @@ class Occlusion:
         return [(self.spans[i], float(self.effects[i, label])) for i in order if self.effects[i, label] > 0]
 
 
-def occlude(texts: Sequence[str], score: Callable[[list[str], list[int]], np.ndarray]) -> list[Occlusion]:
+def occlude(texts: Sequence[str], score: Callable[[list[str], list[int]], np.ndarray],
+            spans: Sequence[list[Span]] | None = None) -> list[Occlusion]:
     """The occlusion of each text. `score(variants, owners)` scores every variant of every text at once (`owners[i]`:
-    the position in `texts` of variant i, for its language): each text itself, then the text without each word."""
-    spans = [words(text) for text in texts]
+    the position in `texts` of variant i, for its language): each text itself, then the text without each word.
+    `spans`: each text's words, when the caller has them already."""
+    spans = [words(text) for text in texts] if spans is None else spans
     variants, owners = [], []
     for i, (text, found) in enumerate(zip(texts, spans, strict=True)):
         variants += [text, *(without(text, span) for span in found)]

@@ -143,12 +143,16 @@ class TrainArgs(DataArgs):
                               "torchrun or accelerate")
         if self.problem == "single_label" and self.ngram_weight:
             raise ConfigError("the n-gram blend is for multi_label (hint: --ngram-weight 0, or leave it unset)")
+        if self.blend == "per-language" and not self.ngram_share:
+            raise ConfigError("--blend per-language sets the n-gram model's weight per language, but the blend is off "
+                              "(hint: leave --ngram-weight unset or above 0, or drop --blend)")
         return self
 
     def check_output(self) -> None:
         """Refuse, before any work, an OUTPUT that would replace the data, the base model or an existing folder
         (unless --overwrite, or --resume continuing into it)."""
-        check_output_path(self.output, inputs=[self.data, self.validation, self.test, self.model, self.label_names],
+        check_output_path(self.output, inputs=[self.data, self.validation, self.test, self.extra_data, self.model,
+                                          self.label_names],
                           overwrite=self.overwrite or self.resume, folder=True)
 
     @property
