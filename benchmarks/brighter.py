@@ -14,13 +14,18 @@ thresholds tuned the bundle's way. Usage:
   python benchmarks/brighter.py --from-json runs/all.json    # re-render a saved run's table
 
 Variants are named options of `TrainArgs` on top of --config: `joint`, `per-language-then-joint`, or
-`name:key=value;key=value` (e.g. `lr3e-4:learning_rate=3e-4`).
+`name:key=value;key=value` (e.g. `lr3e-4:learning_rate=3e-4`). A variant with `refit=all` is scored twice: its first
+run (every rule above; the validation rows unseen by it) and the refitted bundle (`refit, thr bundle`: trained on the
+validation rows too, with the first run's thresholds and weights); with `refit=ngrams` only the rules 0.5 and bundle
+are clean (the others tune on rows its n-gram model has seen). `--train-fraction 0.8` trains on 80% of each
+language's training rows, for a learning curve.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import sys
 import tempfile
@@ -63,12 +68,23 @@ PUBLISHED = {
 }
 
 
-def data_view(languages: list[str], folder: Path) -> Path:
-    """A folder of symlinks train/<lang>.csv and dev/<lang>.csv into ../shared (read in place, never copied)."""
+def data_view(languages: list[str], folder: Path, fraction: float = 1.0) -> Path:
+    """A folder of symlinks train/<lang>.csv and dev/<lang>.csv into ../shared (read in place, never copied); with
+    `fraction` < 1, train/<lang>.csv holds that share of the language's training rows instead (a seeded sample, in
+    this temporary folder), for a learning curve."""
     for split in ("train", "dev"):
         (folder / split).mkdir(parents=True, exist_ok=True)
         for lang in languages:
-            (folder / split / f"{lang}.csv").symlink_to(BRIGHTER / split / f"{lang}.csv")
+            source, target = BRIGHTER / split / f"{lang}.csv", folder / split / f"{lang}.csv"
+            if split == "dev" or fraction >= 1:
+                target.symlink_to(source)
+                continue
+            with source.open(encoding="utf-8", newline="") as handle:
+                reader = csv.reader(handle)
+                header, rows = next(reader), list(reader)
+            keep = np.sort(np.random.default_rng(0).permutation(len(rows))[: round(len(rows) * fraction)])
+            with target.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows([header, *(rows[i] for i in keep)])
     return folder
 
 
@@ -99,7 +115,7 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
     """Train one variant, score dev under each threshold rule; save_probs: also keep the dev and validation
     encoder's probabilities (an .npz per variant beside this path) for offline studies (thresholds.py, blend.py)."""
     from mlc import Classifier
-    from mlc.commands.train import fit
+    from mlc.commands.train import fit, fit_and_refit
     from mlc.data.aligned import align
     from mlc.model.ngrams import mix
     from mlc.training.args import TrainArgs
@@ -107,9 +123,12 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
     output = work / f"bundle-{name}"
     started = time.perf_counter()
     args = TrainArgs(**{**base, **options, "data": str(view / "train"), "output": str(output)})
-    fit(args)
+    fit_and_refit(args, keep_first=True) if args.refit == "all" else fit(args)
     seconds = time.perf_counter() - started
-    clf = Classifier.load(output)
+    # With --refit all, everything below scores its first run (whose choices the validation rows made, unseen by it),
+    # and the refitted bundle, which trained on those rows, is scored on dev alone with its own thresholds.
+    folder = Path(f"{output}.before-refit") if args.refit == "all" else output
+    clf = Classifier.load(folder)
     dev = align(data, ["test"], clf.labels, "dev")
     languages = np.asarray(dev.languages)
     # The rows the bundle held back (the variant's own split seed, which a variant's seed or split_seed may change).
@@ -140,9 +159,14 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
             sides += [(f"one weight {w:.1f}", mix(val_encoder, raw["val"], w), mix(dev_encoder, raw["dev"], w))
                       for w in sorted({clf.ngrams.weight, 0.5})]
         for side, val_side, dev_side in sides:
-            tuned = thresholds_like_bundle(output, val_side, val, languages)
+            tuned = thresholds_like_bundle(folder, val_side, val, languages)
             results[f"bundle's way, {side}"] = per_language((dev_side >= tuned).astype(int), dev.truth,
                                                             dev.mask, languages)
+    if args.refit == "all":
+        refit = Classifier.load(output)
+        probs = scored(refit, dev)[1]
+        results["refit, bundle"] = per_language((probs >= refit.resolve_thresholds(None, languages)).astype(int),
+                                                dev.truth, dev.mask, languages)
     if save_probs:
         np.savez_compressed(save_probs.with_name(f"{save_probs.stem}-{name}.npz"), dev_probs=dev_encoder,
                             dev_truth=dev.truth, dev_mask=dev.mask, dev_languages=languages, val_probs=val_encoder,
@@ -150,7 +174,8 @@ def run_variant(name: str, options: dict, base: dict, view: Path, work: Path, da
                             bundle_thresholds=clf.thresholds, labels=np.asarray(clf.labels), **ngram_scores)
     return {"name": name, "options": options, "train_seconds": seconds, "dev": results,
             "thresholds_per_language": by_language,
-            "validation_by_stage": json.loads((output / "metrics.json").read_text())["validation_by_stage"]}
+            "validation_by_stage": json.loads((output / "metrics.json").read_text())["validation_by_stage"],
+            "refit": json.loads((output / "metrics.json").read_text()).get("refit")}
 
 
 def markdown(languages: list[str], baseline: dict, runs: list[dict], command: str, machine: str, wall: float) -> str:
@@ -180,19 +205,23 @@ def markdown(languages: list[str], baseline: dict, runs: list[dict], command: st
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     for run in runs:  # the issue's bar: beat the cheap baseline in every language, not only on average
-        bundle = run["dev"]["bundle"]
-        for rival, name in (("TF-IDF", "TF-IDF + LR at 0.5"), ("bundle's way, n-grams alone",
-                                                             "its own n-gram model alone, thresholds tuned the same way")):
-            other = baseline if rival == "TF-IDF" else run["dev"].get(rival)
-            if other is None:
-                continue
-            losses = [lang for lang in languages if bundle[lang]["macro_f1"] <= other[lang]["macro_f1"]]
-            lines.append(f"{run['name']} with its own thresholds beats {name} in {len(languages) - len(losses)} of "
-                         f"{len(languages)} languages" + (f" (not in {', '.join(losses)})." if losses else ".") + "  ")
+        for key in (k for k in ("bundle", "refit, bundle") if k in run["dev"]):
+            bundle, who = run["dev"][key], run["name"] + (" refitted" if key != "bundle" else "")
+            for rival, name in (("TF-IDF", "TF-IDF + LR at 0.5"),
+                                ("bundle's way, n-grams alone", "its own n-gram model alone, thresholds tuned the same way")):
+                other = baseline if rival == "TF-IDF" else run["dev"].get(rival)
+                if other is None:
+                    continue
+                losses = [lang for lang in languages if bundle[lang]["macro_f1"] <= other[lang]["macro_f1"]]
+                lines.append(f"{who} with its own thresholds beats {name} in {len(languages) - len(losses)} of "
+                             f"{len(languages)} languages" + (f" (not in {', '.join(losses)})." if losses else ".")
+                             + "  ")
     lines += ["", "Micro-F1 (%) with the bundle's thresholds: " + "; ".join(
         f"{run['name']} " + ", ".join(f"{lang} {100 * run['dev']['bundle'][lang]['micro_f1']:.1f}"
                                       for lang in languages) for run in runs) + ".", "",
-              "Training wall time: " + ", ".join(f"{run['name']} {run['train_seconds'] / 60:.1f} min" for run in runs)
+              "Training wall time: " + ", ".join(f"{run['name']} {run['train_seconds'] / 60:.1f} min" + (
+                  f" (first run {run['refit']['first_run']['seconds'] / 60:.1f} min, then the refit on "
+                  f"{run['refit']['rows']} rows)" if run.get("refit") else "") for run in runs)
               + ". Options: " + "; ".join(f"{run['name']} `{json.dumps(run['options'])}`" for run in runs) + "."]
     return "\n".join(lines)
 
@@ -211,6 +240,8 @@ def main() -> None:
     parser.add_argument("--command", help="with --from-json: the command that made it, if the file does not say")
     parser.add_argument("--keep", help="train in this new folder and keep its bundles (bundle-<variant>/) for "
                         "later studies, instead of a temporary folder")
+    parser.add_argument("--train-fraction", type=float, default=1.0,
+                        help="train on this share of each language's training rows (a learning curve; default 1)")
     parser.add_argument("--section", default="brighter", help="RESULTS.md section to write (default: brighter)")
     opts = parser.parse_args()
     if opts.from_json:
@@ -230,7 +261,7 @@ def main() -> None:
     if opts.keep:
         Path(opts.keep).mkdir(parents=True)  # a new folder: a run never mixes with an earlier one's bundles
     with (contextlib.nullcontext(opts.keep) if opts.keep else tempfile.TemporaryDirectory(prefix="mlc-brighter-")) as tmp:
-        view = data_view(languages, Path(tmp) / "data")
+        view = data_view(languages, Path(tmp) / "data", opts.train_fraction)
         data = load_data(str(view / "train"), test=str(view / "dev"), validation_size=0)
         baseline_probs = tfidf_baseline(data)
         dev_truth = np.array(list(data["test"]["labels"]))

@@ -22,6 +22,14 @@ def save_text_hashes(folder: Path, train: Iterable[str], tuning: Iterable[str]) 
     np.savez(folder / HASHES_FILE, train=np.unique(text_hashes(train)), tuning=np.unique(text_hashes(tuning)))
 
 
+def carry_tuning_hashes(first: Path, folder: Path) -> None:
+    """A refit bundle's thresholds were tuned by its first run: `folder` records the texts `first` tuned on."""
+    with np.load(Path(first) / HASHES_FILE, allow_pickle=False) as chosen, \
+            np.load(Path(folder) / HASHES_FILE, allow_pickle=False) as own:
+        train, tuning = own["train"], chosen["tuning"]
+    np.savez(Path(folder) / HASHES_FILE, train=train, tuning=tuning)
+
+
 def seen_in_bundle(folder: Path, texts: Iterable[str]) -> dict[str, int] | None:
     """How many of `texts` the bundle was trained on (`train`) and had its thresholds tuned on (`tuning`); None
     for a bundle written before hashes were kept."""

@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,26 +41,93 @@ def fit(args: TrainArgs | None = None, **options: Any):
 
 
 def fit_bundle(args: TrainArgs, data=None):
-    """Train one model and write it to args.output as a calibrated bundle (rank 0 alone writes under torchrun)."""
+    """Train one model and write it to args.output as a calibrated bundle (rank 0 alone writes under torchrun);
+    with --refit all, train it twice (see `fit_and_refit`)."""
+    if args.refit == "all":
+        return fit_and_refit(args, data)
+    return _train_and_write(args, data)
+
+
+@dataclass
+class FirstRun:
+    """A refit's first run: its calibrated bundle (thresholds, n-gram weights, validation report) and its result
+    (what it chose: epochs per stage, or the heads' C)."""
+
+    folder: Path
+    result: Any
+
+
+def fit_and_refit(args: TrainArgs, data=None, keep_first: bool = False):
+    """--refit all: train and calibrate on the held-out split as usual, into OUTPUT.before-refit; then train again from
+    the base model on train + validation (+ holdout) rows with the first run's choices, and write OUTPUT with the
+    first run's thresholds, n-gram weights and validation report. OUTPUT.before-refit is removed at the end (kept
+    after a failure only with --checkpoint-steps, for --resume, which then skips the first run; `keep_first` keeps
+    it, to compare the two on other data)."""
+    from mlc.bundle.folder import BUNDLE_FILE
+    from mlc.data import load_data
+    from mlc.training.checkpoint import checkpoint_dir
+
+    data = data if data is not None else load_data(args)
+    check_held_out(args, data)
+    held_out = Path(f"{args.output}.before-refit")
+    finished = (held_out / BUNDLE_FILE).is_file() and not checkpoint_dir(held_out).exists()
+    if args.resume and finished:
+        print(f"mlc: the first run is in {held_out} already; refitting", file=sys.stderr)
+        first = FirstRun(held_out, _result_of(held_out))
+    else:
+        options = dict(refit="none", output=str(held_out), export="none", overwrite=True,
+                       resume=args.resume and checkpoint_dir(held_out).exists())
+        first = FirstRun(held_out, _train_and_write(replace(args, **options), data))
+    try:
+        merged = data.with_held_out_in_train()
+        print(f"mlc: refit on {len(merged['train'])} rows (train + held-out) with the first run's "
+              f"{_choices_text(first.result.choices)}", file=sys.stderr)
+        resume = args.resume and checkpoint_dir(Path(args.output)).exists()  # the refit itself was interrupted
+        return _train_and_write(replace(args, resume=resume), merged, first)
+    finally:
+        done = (Path(args.output) / BUNDLE_FILE).is_file()
+        if not (keep_first and done) and (not args.checkpoint_steps or done):
+            shutil.rmtree(held_out, ignore_errors=True)
+
+
+def _result_of(folder: Path):
+    """The record of a finished first run, read back from its bundle (a resumed refit)."""
+    from mlc.training.result import TrainResult
+
+    metrics = json.loads((folder / "metrics.json").read_text("utf-8"))
+    return TrainResult(None, None, None, stage_metrics=metrics["validation_by_stage"], steps=metrics["steps"],
+                       choices=metrics["choices"], seconds=metrics.get("seconds", 0.0))
+
+
+def _choices_text(choices: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:g}" if name == "C" else f"{name} {value:.2f} epochs"
+                     for name, value in choices.items())
+
+
+def _train_and_write(args: TrainArgs, data=None, first: FirstRun | None = None):
+    """Train (repeating `first`'s choices on `data`, in a refit) and write the bundle."""
     from mlc.model import distributed
     from mlc.training.checkpoint import checkpoint_dir
 
     output = Path(args.output)
     log_path = output.with_name(output.name + ".train-log.jsonl")
+    choices = first.result.choices if first else {}
     if args.mode == "head-only":
         from mlc.data import load_data
         from mlc.training.head_only import fit_head_only
 
         output.parent.mkdir(parents=True, exist_ok=True)
         data = data if data is not None else load_data(args)
-        check_blend(args, data)
-        result = fit_head_only(args, data)
-        _write(args, result, output, None, args.device)
+        if first is None:
+            check_held_out(args, data)
+        result = fit_head_only(args, data, choices.get("C"))
+        _write(args, result, output, None, args.device, first)
         return result
     from mlc.training.trainer import Trainer
 
-    trainer = Trainer(args, data)
-    check_blend(args, trainer.data)
+    trainer = Trainer(args, data, stage_epochs=choices)
+    if first is None:
+        check_held_out(args, trainer.data)
     if not trainer.world.main:
         result = trainer.train()
         distributed.barrier()
@@ -70,7 +137,7 @@ def fit_bundle(args: TrainArgs, data=None):
     with log_path.open("a" if args.resume else "w", encoding="utf-8") as log:
         trainer.log_file = log
         result = trainer.train()
-    _write(args, result, output, log_path, str(trainer.device))
+    _write(args, result, output, log_path, str(trainer.device), first)
     shutil.rmtree(checkpoint_dir(output), ignore_errors=True)
     log_path.unlink(missing_ok=True)
     distributed.barrier()
@@ -78,27 +145,50 @@ def fit_bundle(args: TrainArgs, data=None):
     return result
 
 
-def check_blend(args: TrainArgs, data) -> None:
-    """--blend per-language chooses its weights on the validation rows: refused before training when there are
-    none, rather than ignored after it."""
-    if args.blend == "per-language" and "validation" not in data.splits:
-        raise ConfigError("--blend per-language chooses each language's n-gram weight on validation rows, and this "
-                          "data has none (hint: --validation-size 0.1, or --validation FILE)")
+def check_held_out(args: TrainArgs, data) -> None:
+    """--blend per-language and --refit need validation rows (to choose weights, thresholds and epochs on):
+    refused before training when there are none, rather than ignored after it."""
+    if "validation" in data.splits:
+        return
+    hint = "(hint: --validation-size 0.1, or --validation FILE)"
+    if args.blend == "per-language":
+        raise ConfigError(f"--blend per-language chooses each language's n-gram weight on validation rows, and this "
+                          f"data has none {hint}")
+    if args.refit != "none":
+        raise ConfigError(f"--refit {args.refit} trains again on train + validation once the thresholds are chosen on the "
+                          f"validation rows, and this data has none {hint}")
 
 
-def _write(args: TrainArgs, result, output: Path, log_path: Path | None, device: str) -> None:
+def _write(args: TrainArgs, result, output: Path, log_path: Path | None, device: str,
+           first: FirstRun | None = None) -> None:
     """The n-gram model, then the bundle's files, thresholds and report (and graphs with --export), in one temporary
-    folder renamed into place."""
+    folder renamed into place. A refit (`first`) takes the first run's thresholds, weights and report instead of
+    tuning on rows it has now trained on."""
     from mlc.core.atomic import atomic_folder
-    from mlc.evaluation.calibration import calibrate_bundle
-    from mlc.training.ngrams import fit_ngrams
+    from mlc.evaluation.calibration import calibrate_bundle, carry_calibration
+    from mlc.training.ngrams import fit_ngrams, refit_ngrams
     from mlc.training.save import save_trained
 
     if args.ngram_share > 0:
         result.ngrams = fit_ngrams(result.data, args.ngram_share)
+    if first is not None:
+        # The validation scores are the first run's (the refit has no held-out rows left to score).
+        result.refit = {"what": "all", "first_run": {"steps": first.result.steps,
+                                                     "seconds": round(first.result.seconds, 1)},
+                        "trained_on": result.data.info.get("trained_on"), "rows": len(result.data["train"])}
+        result.choices, result.stage_metrics = first.result.choices, first.result.stage_metrics
+    refit_ngrams_here = args.refit == "ngrams" and result.ngrams is not None
+    if refit_ngrams_here:
+        merged = result.data.with_held_out_in_train()
+        result.refit = {"what": "ngrams", "trained_on": merged.info["trained_on"], "rows": len(merged["train"])}
     with atomic_folder(output) as folder:
         save_trained(result, args, folder, log_path)
-        calibrate_bundle(folder, result.data, args.threshold_objective, device, args.blend, args.blend_shrinkage)
+        if first is None:
+            calibrate_bundle(folder, result.data, args.threshold_objective, device, args.blend, args.blend_shrinkage)
+        else:
+            carry_calibration(first.folder, folder, result.ngrams)
+        if refit_ngrams_here:
+            refit_ngrams(folder, result.data, args.ngram_share)
         if args.export != "none":
             export_bundle(folder, result.data, args.export == "onnx-int8")
 

@@ -87,6 +87,18 @@ class MultiLabelData:
         return MultiLabelData(DatasetDict(splits), list(self.language_labels[language]),
                               {language: list(self.language_labels[language])}, info, list(self.warnings))
 
+    def with_held_out_in_train(self) -> MultiLabelData:
+        """Every labelled row a training run may learn from: the validation and threshold-holdout rows joined to
+        train (for a refit, once they have served their purpose); a test split stays apart."""
+        from datasets import DatasetDict, concatenate_datasets
+
+        parts = [name for name in ("train", "validation", "holdout") if name in self.splits]
+        splits = {"train": concatenate_datasets([self.splits[name] for name in parts])}
+        splits.update({name: ds for name, ds in self.splits.items() if name not in parts})
+        info = {**self.info, "trained_on": "+".join(parts)}
+        return MultiLabelData(DatasetDict(splits), list(self.labels), dict(self.language_labels), info,
+                              list(self.warnings))
+
     def summary(self) -> dict[str, Any]:
         from mlc.data.summary import summarize
 

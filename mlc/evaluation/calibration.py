@@ -4,11 +4,13 @@ if any) and its validation report, from the scores the bundle itself gives (enco
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 import numpy as np
 
-from mlc.bundle.folder import EVALUATION_DIR, replace_thresholds, write_json
+from mlc.bundle.folder import EVALUATION_DIR, read_bundle_info, replace_thresholds, write_json
+from mlc.bundle.text_hashes import carry_tuning_hashes
 from mlc.bundle.thresholds import threshold_payload
 from mlc.data.aligned import align
 from mlc.data.loader import MultiLabelData
@@ -48,6 +50,25 @@ def calibrate_bundle(folder, data: MultiLabelData, objective: str, device: str =
     _write_report(folder, classifier, align(data, ["validation"], classifier.labels, "validation"),
                   probs[: len(data["validation"])], thresholds[: len(data["validation"])]
                   if np.ndim(thresholds) == 2 else thresholds, tuned)
+
+
+def carry_calibration(first, folder, ngrams=None) -> None:
+    """A refit bundle (`folder`, being written, with its n-gram model `ngrams`) takes what its first run (`first`,
+    a calibrated bundle) chose on the validation rows it has since trained on: thresholds, n-gram weights, and the
+    validation report."""
+    from mlc.model.ngrams import NgramModel
+
+    thresholds = read_bundle_info(first)["thresholds"]
+    source = thresholds.get("source", "0.5")
+    replace_thresholds(folder, {**thresholds, "source": f"{source}, before the refit on those rows"},
+                       keep_previous=False)
+    chosen = NgramModel.load(first)
+    if chosen is not None and ngrams is not None:
+        ngrams.weight, ngrams.language_weights = chosen.weight, chosen.language_weights
+        ngrams.save_index(folder)
+    carry_tuning_hashes(first, folder)
+    if (first / EVALUATION_DIR).is_dir():
+        shutil.copytree(first / EVALUATION_DIR, folder / EVALUATION_DIR)
 
 
 def choose_language_weights(folder, classifier: Classifier, rows, shrinkage: float) -> np.ndarray:

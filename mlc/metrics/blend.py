@@ -6,6 +6,7 @@ own best weight pulled towards the pooled best by rows / (rows + shrinkage)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -14,12 +15,13 @@ from mlc.metrics.scores import macro_ap
 GRID = tuple(round(0.1 * i, 1) for i in range(11))
 
 
-def language_weights(blend: Callable[[float], np.ndarray], truth: np.ndarray, mask: np.ndarray,
-                     languages: Sequence[str], shrinkage: float = 100.0, grid: Sequence[float] = GRID
-                     ) -> tuple[float, dict[str, float]]:
-    """(the pooled weight, {language: weight}). `blend(w)` gives the held-out rows' scores at weight w. A weight's
-    quality in a language is its macro average precision there (threshold-free, so the thresholds tuned afterwards
-    are not chosen twice); the pooled weight maximises its mean over languages."""
+def language_weights(blend: Callable[[Any], np.ndarray], truth: np.ndarray, mask: np.ndarray,
+                     languages: Sequence[str], shrinkage: float = 100.0, grid: Sequence[Any] = GRID
+                     ) -> tuple[Any, dict[str, Any]]:
+    """(the pooled weight, {language: weight}). `blend(w)` gives the held-out rows' scores at weight w, a number
+    or (with a grid of tuples, e.g. points of a simplex for several members) a tuple. A weight's quality in a
+    language is its macro average precision there (threshold-free, so the thresholds tuned afterwards are not chosen
+    twice); the pooled weight maximises its mean over languages."""
     languages = np.asarray(languages)
     order = sorted(set(languages.tolist()))
     rows = {lang: languages == lang for lang in order}
@@ -30,10 +32,14 @@ def language_weights(blend: Callable[[float], np.ndarray], truth: np.ndarray, ma
             found = macro_ap(truth[rows[lang]], probs[rows[lang]], mask[rows[lang]])
             quality[i, k] = np.nan if found is None else found
     scored = ~np.isnan(quality).all(axis=0)
-    pooled = float(grid[int(np.argmax(quality[:, scored].mean(axis=1)))]) if scored.any() else float(grid[0])
+    pooled = np.asarray(grid[int(np.argmax(quality[:, scored].mean(axis=1))) if scored.any() else 0], float)
     weights = {}
     for k, lang in enumerate(order):
-        own = float(grid[int(np.nanargmax(quality[:, k]))]) if scored[k] else pooled
+        own = np.asarray(grid[int(np.nanargmax(quality[:, k]))], float) if scored[k] else pooled
         n = int(rows[lang].sum())
-        weights[lang] = round((n * own + shrinkage * pooled) / (n + shrinkage), 4)
-    return pooled, weights
+        weights[lang] = _plain(np.round((n * own + shrinkage * pooled) / (n + shrinkage), 4))
+    return _plain(pooled), weights
+
+
+def _plain(weight: np.ndarray) -> Any:
+    return float(weight) if weight.ndim == 0 else tuple(float(w) for w in weight)

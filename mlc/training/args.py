@@ -95,6 +95,13 @@ class TrainArgs(DataArgs):
                          choices=("global", "per-language"))
     blend_shrinkage: float = option(100.0, "With --blend per-language: how many validation rows a language needs "
                                            "for its own weight to count as much as the pooled one.", above=0)
+    refit: str = option("none", "Once the thresholds (and --blend per-language weights) are chosen on the "
+                                "validation rows, train again on training + validation rows and ship that, with the "
+                                "same thresholds and weights: ngrams (the n-gram model alone; seconds to minutes) or "
+                                "all (also the encoder, from the base model, with the options and the epochs the "
+                                "first run trained: each stage's best evaluation with early stopping; training takes "
+                                "about twice as long; the validation report stays the first model's); none (default) "
+                                "keeps the validation rows out of training.", choices=("none", "ngrams", "all"))
     eval_batch_size: int = option(64, "Batch size for validation.", at_least=1)
     logging_steps: int = option(10, "Log the loss every N optimiser steps.", at_least=1)
     max_steps: int = option(0, "Stop after this many optimiser steps in total (0: no limit; for smoke tests).", at_least=0)
@@ -146,6 +153,12 @@ class TrainArgs(DataArgs):
         if self.blend == "per-language" and not self.ngram_share:
             raise ConfigError("--blend per-language sets the n-gram model's weight per language, but the blend is off "
                               "(hint: leave --ngram-weight unset or above 0, or drop --blend)")
+        if self.refit == "all" and int(os.environ.get("WORLD_SIZE", 1)) > 1:
+            raise ConfigError("--refit all trains twice in one process; launch it without torchrun or accelerate "
+                              "(hint: run it as one process, on one GPU or the CPU, or --refit ngrams)")
+        if self.refit == "ngrams" and not self.ngram_share:
+            raise ConfigError("--refit ngrams refits the n-gram model, but the blend is off (hint: leave "
+                              "--ngram-weight unset or above 0, or --refit all)")
         return self
 
     def check_output(self) -> None:

@@ -18,23 +18,25 @@ class BestTracker:
 
     def __init__(self, patience: int) -> None:
         self.patience, self.score, self.state, self.metrics, self.bad = patience, -1.0, None, None, 0
+        self.batches = 0  # the stage's batches done at the best evaluation
 
     def better(self, metrics: dict) -> bool:
         return self.metrics is None or rank(metrics) > rank(self.metrics)
 
-    def update(self, metrics: dict, model: torch.nn.Module) -> bool:
-        """Record an evaluation; True when the stage should stop."""
+    def update(self, metrics: dict, model: torch.nn.Module, batches: int) -> bool:
+        """Record an evaluation after `batches` of the stage's batches; True when the stage should stop."""
         if self.better(metrics):
-            self.score, self.metrics, self.bad = metrics["all"]["macro_f1"], metrics, 0
+            self.score, self.metrics, self.bad, self.batches = metrics["all"]["macro_f1"], metrics, 0, batches
             self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             return False
         self.bad += 1
         return bool(self.patience) and self.bad >= self.patience
 
     def summary(self) -> dict:
-        return {"score": self.score, "metrics": self.metrics, "bad": self.bad}
+        return {"score": self.score, "metrics": self.metrics, "bad": self.bad, "batches": self.batches}
 
     def restore(self, summary: dict, weights: dict[str, torch.Tensor] | None, device: torch.device) -> None:
         """Continue from a checkpoint: the best score so far, its metrics and weights, and the patience used."""
         self.score, self.metrics, self.bad = summary["score"], summary["metrics"], summary["bad"]
+        self.batches = summary.get("batches", 0)
         self.state = None if weights is None else {k: v.to(device) for k, v in weights.items()}

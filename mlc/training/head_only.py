@@ -105,7 +105,7 @@ def fit_heads(x: np.ndarray, labels: np.ndarray, masks: np.ndarray, c: float) ->
     return weights, biases.astype(np.float32)
 
 
-def fit_head_only(args: TrainArgs, data: MultiLabelData) -> TrainResult:
+def fit_head_only(args: TrainArgs, data: MultiLabelData, c: float | None = None) -> TrainResult:
     import torch
 
     started = time.perf_counter()
@@ -119,7 +119,10 @@ def fit_head_only(args: TrainArgs, data: MultiLabelData) -> TrainResult:
                                                                                   args.max_length))
     split = {name: _split_arrays(data, name, model, tokenizer, args, device, cache)
              for name in ("train", "validation") if name in data.splits}
-    c, (weights, biases), metrics = _choose_c(split, data)
+    if c is None:  # chosen on validation, unless given (a refit repeating the choice)
+        c, (weights, biases), metrics = _choose_c(split, data)
+    else:
+        (weights, biases), metrics = fit_heads(*split["train"][:3], c), {}
     with torch.no_grad():
         model.head.weight.copy_(torch.from_numpy(weights))
         model.head.bias.copy_(torch.from_numpy(biases))
@@ -129,7 +132,7 @@ def fit_head_only(args: TrainArgs, data: MultiLabelData) -> TrainResult:
     return TrainResult(model.cpu() if device.type != "cpu" else model, tokenizer, data,
                        stage_metrics={"head-only": metrics} if metrics else {}, seconds=seconds,
                        samples_per_second=len(split["train"][0]) / seconds, device=str(device),
-                       precision=precision_name(autocast_dtype(args.precision, device)))
+                       precision=precision_name(autocast_dtype(args.precision, device)), choices={"C": c})
 
 
 def _split_arrays(data, name, model, tokenizer, args, device, cache):

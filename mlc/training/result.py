@@ -25,3 +25,7 @@ class TrainResult:
     precision: str = "fp32"
     bundles: dict[str, str] = field(default_factory=dict)  # --schedule per-language: language -> subfolder
     ngrams: Any = None  # the fitted NgramModel, when the blend is on
+    # What the run chose on validation and a refit repeats on more rows: the epochs each stage trained (to its best
+    # evaluation, with early stopping) when fine-tuning; the heads' regularisation {"C": c} when head-only.
+    choices: dict[str, float] = field(default_factory=dict)
+    refit: dict[str, Any] | None = None  # with --refit: the first run's record (rows, steps, seconds, choices)

@@ -30,7 +30,8 @@ def save_trained(result: TrainResult, args: TrainArgs, folder: Path, log_path: P
                                          "train_samples_per_second": result.samples_per_second,
                                          "steps": result.steps, "truncated_training_texts": result.truncated,
                                          "processes": result.processes, "device": result.device,
-                                         "precision": result.precision})
+                                         "precision": result.precision, "seconds": round(result.seconds, 1),
+                                         "choices": result.choices, "refit": result.refit})
     write_json(folder / "training_args.json", asdict(args))
     summary = data.summary()
     write_json(folder / "data_summary.json", summary)
@@ -51,6 +52,11 @@ def model_card(args: TrainArgs, result: TrainResult, summary: dict) -> str:
              "| language | " + " | ".join(summary["splits"]) + " |", "|---|" + "---|" * len(summary["splits"])]
     for lang, info in summary["languages"].items():
         lines.append(f"| {lang} | " + " | ".join(str(info["rows"].get(s, 0)) for s in summary["splits"]) + " |")
+    if result.refit:
+        what = "the encoder and the n-gram model" if result.refit["what"] == "all" else "the n-gram model"
+        lines += ["", f"Refitted (`--refit {result.refit['what']}`): {what} trained again on {result.refit['rows']} "
+                  f"rows ({result.refit['trained_on']}) once the thresholds and weights were chosen on the validation "
+                  "rows; the validation scores below are from before the refit."]
     lines += ["", "## Validation macro-F1 per language after each stage", ""]
     if result.stage_metrics:
         stages = list(result.stage_metrics)

@@ -8,7 +8,7 @@ import math
 import random
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +95,11 @@ class Trainer:
     """`Trainer(args).train()` loads the data (unless given), fine-tunes through the stages, and returns the
     model with its per-stage validation metrics. `mlc.training.save.save_trained` writes the result."""
 
-    def __init__(self, args: TrainArgs, data: MultiLabelData | None = None, log=None) -> None:
+    def __init__(self, args: TrainArgs, data: MultiLabelData | None = None, log=None,
+                 stage_epochs: dict[str, float] | None = None) -> None:
+        """`stage_epochs`: epochs per stage name, replacing the options' (a refit repeating a run's choices)."""
         self.args = args.validate()
+        self.stage_epochs = stage_epochs or {}
         if args.schedule == "per-language":
             raise ConfigError("--schedule per-language trains one model per language: use mlc.fit() or "
                               "python -m mlc.train, which write one bundle per language")
@@ -157,6 +160,7 @@ class Trainer:
         for index, stage in enumerate(stages_for(args, self.data)):
             if run.resume and index < run.resume["stage_index"]:
                 continue
+            stage = replace(stage, epochs=self.stage_epochs.get(stage.name, stage.epochs))
             self._run_stage(run, index, stage)
             if args.max_steps and self.global_step >= args.max_steps:
                 break
@@ -217,6 +221,7 @@ class Trainer:
                    checkpoint_dir(args.output) if args.output else None, self._resume_state(model))
         if run.resume:
             result.stage_metrics = run.resume["stage_metrics"]
+            result.choices = run.resume.get("stage_epochs", {})
             self.global_step, run.seen = run.resume["global_step"], run.resume["seen"]
         return run
 
@@ -241,7 +246,9 @@ class Trainer:
                    disable=not self.world.main, dynamic_ncols=True,
                    mininterval=1.0 if sys.stderr.isatty() else 15.0)
         losses: list[torch.Tensor] = []
+        finished = done
         for number in range(done + 1, len(batches) + 1):
+            finished = number
             step_ends = number % args.gradient_accumulation == 0 or number == len(batches)
             losses.append(self._backward(run, number, batches[number - 1], synchronise=step_ends))
             bar.update(1)
@@ -254,7 +261,10 @@ class Trainer:
             if self._after_step(run, index, stage, number, loss, rate, optimizer, scheduler, best):
                 break
         bar.close()
-        self._end_stage(run, stage, best)
+        if self._end_stage(run, stage, best):
+            finished = best.batches
+        # The epochs this stage trained, over every process's batches (what a refit repeats).
+        run.result.choices[stage.name] = finished * self.world.size / math.ceil(len(rows) / args.batch_size)
 
     def _optimizer(self, model: MlcForSequenceClassification, steps: int):
         """AdamW (one fused kernel per step on a GPU; plain, bit-reproducible across resumes, on CPU) with linear
@@ -342,7 +352,7 @@ class Trainer:
         if args.eval_steps and step % args.eval_steps == 0 and "validation" in self.data.splits:
             metrics = self.evaluate(run.model, run.tokenizer)
             self._log({"step": step, "stage": stage.name, "eval": metrics})
-            if best.update(metrics, run.model):
+            if best.update(metrics, run.model, number):
                 self._say(f"mlc: early stop in {stage.name} at step {step}: no better validation macro-F1 (nor, "
                           f"at equal F1, average precision) in {args.early_stopping_patience} evaluations (best "
                           f"{best.score:.4f})")
@@ -351,16 +361,19 @@ class Trainer:
             if self.world.main:
                 save_checkpoint(run.checkpoints, run.model, optimizer, scheduler, self.scaler, {
                     "stage_index": index, "batches_done": number, "global_step": step, "seen": run.seen,
-                    "stage_metrics": run.result.stage_metrics, "early_stopping": best.summary()}, args, best.state)
+                    "stage_metrics": run.result.stage_metrics, "stage_epochs": run.result.choices,
+                    "early_stopping": best.summary()}, args, best.state)
             distributed.barrier()
         return bool(args.max_steps and step >= args.max_steps)
 
-    def _end_stage(self, run: _Run, stage: Stage, best: BestTracker) -> None:
-        """The stage's validation metrics, from its best evaluation's weights if they beat the last ones."""
+    def _end_stage(self, run: _Run, stage: Stage, best: BestTracker) -> bool:
+        """The stage's validation metrics, from its best evaluation's weights if they beat the last ones; True when
+        those weights were kept."""
         if "validation" not in self.data.splits:
-            return
+            return False
         metrics = self.evaluate(run.model, run.tokenizer)
-        if best.state is not None and rank(best.metrics) > rank(metrics):
+        kept = best.state is not None and rank(best.metrics) > rank(metrics)
+        if kept:
             run.model.load_state_dict(best.state)
             metrics = best.metrics
             self._say(f"mlc: {stage.name}: kept the weights of its best evaluation")
@@ -370,6 +383,7 @@ class Trainer:
         self._say(f"mlc: after {stage.name}: validation macro-F1 {metrics['all']['macro_f1']:.4f} (mean over "
                   f"languages), micro-F1 {metrics['all']['micro_f1']:.4f} at 0.5"
                   + ("" if ap is None else f"; macro average precision {ap:.4f} (threshold-free)"))
+        return kept
 
     def _stage_batches(self, index: int, stage: Stage, rows: np.ndarray, labels: np.ndarray, languages: list[str],
                        lengths: np.ndarray) -> list[np.ndarray]:

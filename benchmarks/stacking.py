@@ -1,0 +1,185 @@
+"""Stacking members per language on BRIGHTER dev, offline: is a third member worth a second encoder pass?
+
+Over the scores that `benchmarks/brighter.py --json FILE` keeps (FILE-<variant>.npz: the fine-tuned encoder and its
+n-gram model on the held-back 10% of train and on dev) and, with --frozen, a head-only run's (the frozen encoder's
+logistic heads, on the same rows): each combination's weights are chosen on the held-back rows the way
+`mlc.train --blend per-language` chooses them (mlc.metrics.blend: each language's best point of a 0.1 grid over the
+weight simplex by macro average precision, pulled towards the pooled best by rows / (rows + shrinkage)); thresholds
+are tuned on the same rows (per-language-f1, the bundle's rule); dev is scored per language (BRIGHTER's macro-F1).
+Usage:
+
+  python benchmarks/stacking.py /tmp/runs/perlang-perlang.npz --frozen /tmp/runs/ho-head-only-perlang.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from blend import thresholds_for  # noqa: E402
+from brighter import PUBLISHED  # noqa: E402
+from common import mean, paired_bootstrap, per_language  # noqa: E402
+
+from mlc.metrics.blend import language_weights  # noqa: E402
+
+ROWS = ("val_truth", "dev_truth", "val_languages", "dev_languages", "labels")
+RULE = "per-language-f1"
+
+
+def members(npz: Path, frozen: Path | None) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.lib.npyio.NpzFile]:
+    """{member: (held-back scores, dev scores)}; the n-gram model's missing scores (a language without a model)
+    take the fine-tuned encoder's."""
+    run = np.load(npz, allow_pickle=False)
+    found = {"encoder": (run["val_probs"], run["dev_probs"])}
+    found["n-grams"] = tuple(np.where(np.isnan(run[f"{split}_ngram_probs"]), found["encoder"][i],
+                                      run[f"{split}_ngram_probs"]) for i, split in enumerate(("val", "dev")))
+    if frozen is not None:
+        other = np.load(frozen, allow_pickle=False)
+        if not all(np.array_equal(run[key], other[key]) for key in ROWS):
+            sys.exit(f"{frozen}: its rows differ from {npz}'s (hint: both runs need the same languages, seed and "
+                     "validation size)")
+        found["frozen"] = (other["val_probs"], other["dev_probs"])
+    return found, run
+
+
+def refit_ngrams(run, seed: int, validation_size: float) -> np.ndarray:
+    """Dev scores of the n-gram model refitted on train + the held-back rows (what `--refit ngrams` ships), its
+    weights and thresholds still chosen on the held-back rows with the model that had not seen them."""
+    from brighter import data_view
+
+    from mlc.data import load_data
+    from mlc.data.aligned import align
+    from mlc.model.ngrams import NgramModel
+
+    labels = [str(label) for label in run["labels"]]
+    languages = sorted(set(run["dev_languages"].tolist()))
+    with tempfile.TemporaryDirectory(prefix="mlc-stacking-") as tmp:
+        view = data_view(languages, Path(tmp) / "data")
+        data = load_data(str(view / "train"), test=str(view / "dev"), validation_size=validation_size, seed=seed)
+        rows, dev = align(data.with_held_out_in_train(), ["train"], labels, "train"), align(data, ["test"], labels,
+                                                                                            "dev")
+        if not np.array_equal(dev.truth, run["dev_truth"]) or len(rows.texts) != len(data["train"]) + len(
+                run["val_truth"]):
+            sys.exit("the rows do not match the run's (hint: pass its --seed and --validation-size)")
+        model = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, labels, weight=1.0)
+        return model.predict_proba(dev.texts, dev.languages)
+
+
+def simplex(size: int, step: float = 0.1) -> list[tuple[float, ...]]:
+    """Every weight vector of `size` members on a grid of `step` (non-negative, summing to 1)."""
+    ticks = round(1 / step)
+    return [tuple(round(k * step, 1) for k in (*point, ticks - sum(point)))
+            for point in itertools.product(range(ticks + 1), repeat=size - 1) if sum(point) <= ticks]
+
+
+def combine(scores: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """Rows' scores under per-row weight vectors ([rows, members])."""
+    return sum(weights[:, [i]] * s for i, s in enumerate(scores))
+
+
+def score(names: list[str], found: dict, run, mode: str, shrinkage: float) -> tuple[dict, np.ndarray, dict]:
+    """Dev macro-F1 per language of `names` combined (mode: 'pooled', 'per-language' or a fixed weight tuple),
+    the dev predictions, and the weights."""
+    val, dev = [found[n][0] for n in names], [found[n][1] for n in names]
+    val_languages, dev_languages = run["val_languages"], run["dev_languages"]
+    if isinstance(mode, tuple):
+        pooled, chosen = mode, {}
+    else:
+        grid = simplex(len(names)) if len(names) > 1 else [(1.0,)]
+        pooled, chosen = language_weights(lambda w: combine(val, np.tile(w, (len(val[0]), 1))), run["val_truth"],
+                                          run["val_mask"], val_languages, shrinkage if mode == "per-language" else 1e12,
+                                          grid)
+    def row_weights(languages):
+        return np.array([chosen.get(lang, pooled) for lang in languages], dtype=float)
+
+    val_scores, dev_scores = combine(val, row_weights(val_languages)), combine(dev, row_weights(dev_languages))
+    thresholds = thresholds_for(RULE, val_scores, run["val_truth"], run["val_mask"], val_languages, dev_languages)
+    pred = (dev_scores >= thresholds).astype(int)
+    return per_language(pred, run["dev_truth"], run["dev_mask"], dev_languages), pred, chosen or {"all": pooled}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("npz", type=Path, help="FILE-<variant>.npz of a fine-tuned run with an n-gram model")
+    parser.add_argument("--frozen", type=Path, help="FILE-<variant>.npz of a head-only run on the same rows")
+    parser.add_argument("--refit-ngrams", action="store_true", help="also score the n-gram model refitted on "
+                        "train + held-back rows (fitting it takes minutes)")
+    parser.add_argument("--seed", type=int, default=42, help="the brighter.py run's seed (its validation split)")
+    parser.add_argument("--validation-size", type=float, default=0.1, help="the brighter.py run's validation_size")
+    parser.add_argument("--shrinkage", type=float, default=100.0, help="as mlc.train --blend-shrinkage")
+    parser.add_argument("--section", default="stacking", help="RESULTS.md section to write")
+    parser.add_argument("--no-results", action="store_true")
+    opts = parser.parse_args()
+    found, run = members(opts.npz, opts.frozen)
+    combos = {"encoder + n-grams, 0.5 (one weight)": (["encoder", "n-grams"], (0.5, 0.5)),
+              "encoder + n-grams, per language": (["encoder", "n-grams"], "per-language")}
+    if opts.refit_ngrams:
+        dev = refit_ngrams(run, opts.seed, opts.validation_size)
+        found["n-grams refit"] = (found["n-grams"][0], np.where(np.isnan(dev), found["encoder"][1], dev))
+        combos["encoder + n-grams refitted on every row, per language"] = (["encoder", "n-grams refit"],
+                                                                          "per-language")
+    if opts.frozen:
+        combos.update({"frozen + n-grams, per language (head-only bundle)": (["frozen", "n-grams"], "per-language"),
+                       "encoder + frozen + n-grams, pooled": (["encoder", "frozen", "n-grams"], "pooled"),
+                       "encoder + frozen + n-grams, per language": (["encoder", "frozen", "n-grams"], "per-language")})
+    results = {name: score(names, found, run, mode, opts.shrinkage) for name, (names, mode) in combos.items()}
+    table = markdown(results, run, " ".join(sys.argv[1:]))
+    print(table)
+    if not opts.no_results:
+        from results import update_section
+
+        update_section(opts.section, "## Stacking members per language on BRIGHTER dev (`benchmarks/stacking.py`)\n\n"
+                       + table)
+
+
+def markdown(results: dict, run, arguments: str) -> str:
+    languages = sorted(set(run["dev_languages"].tolist()))
+    published = [lang for lang in languages if lang in PUBLISHED]
+    names = list(results)
+    lines = [f"`python benchmarks/stacking.py {arguments}`", "",
+             "Dev macro-F1 (%) per language; weights and thresholds (per-language-f1) chosen on the held-back 10% of "
+             "train. Columns: " + "; ".join(f"({i + 1}) {name}" for i, name in enumerate(names)) + ".", "",
+             "| lang | best of 5 (pub.) | " + " | ".join(f"({i + 1})" for i in range(len(names))) + " |",
+             "|---|---|" + "---|" * len(names)]
+    for lang in languages:
+        lines.append(f"| {lang} | {PUBLISHED[lang][2]:.1f} | " if lang in PUBLISHED else f"| {lang} | | ")
+        lines[-1] += " | ".join(f"{100 * results[n][0][lang]['macro_f1']:.1f}" for n in names) + " |"
+    means = [(published, f"mean ({len(published)} published)")] + (
+        [(languages, f"mean ({len(languages)})")] if len(published) < len(languages) else [])
+    for subset, label in means:
+        lines.append(f"| **{label}** | {mean(PUBLISHED[x][2] for x in subset):.1f} | " if subset is published
+                     else f"| **{label}** | | ")
+        lines[-1] += " | ".join(f"**{100 * mean(results[n][0][x]['macro_f1'] for x in subset):.1f}**"
+                                for n in names) + " |"
+    lines.append("")
+    for number, name in enumerate(names[2:], 3):  # against (2), what `--blend per-language` ships: sure where?
+        sure = {lang: paired_bootstrap(results[name][1][rows], results[names[1]][1][rows], run["dev_truth"][rows],
+                                       run["dev_mask"][rows])
+                for lang in languages for rows in [run["dev_languages"] == lang]}
+        ahead = [lang for lang, b in sure.items() if b["low"] > 0]
+        behind = [lang for lang, b in sure.items() if b["high"] < 0]
+        lines.append(f"({number}) against (2), paired bootstrap of dev rows per language (1,000 resamples, 95% "
+                     f"interval): ahead beyond noise in {len(ahead)} ({', '.join(ahead) or 'none'}), behind in "
+                     f"{len(behind)} ({', '.join(behind) or 'none'}), inside noise in the rest.  ")
+    best = names[-1]
+    weights = results[best][2]
+    lines += ["", f"Weights of ({len(names)}) per language ({', '.join(combos_members(best))}): " + ", ".join(
+        f"{lang} {'/'.join(f'{w:.2f}' for w in np.atleast_1d(value))}" for lang, value in weights.items()) + "."]
+    return "\n".join(lines)
+
+
+def combos_members(name: str) -> list[str]:
+    return name.split(",")[0].split(" + ")
+
+
+if __name__ == "__main__":
+    main()
