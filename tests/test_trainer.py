@@ -311,12 +311,14 @@ def test_early_stopping_breaks_f1_ties_by_average_precision():
     # Every score still under 0.5 (F1 0) while the ranking improves: training goes on instead of stopping at the
     # third evaluation, as ranking by F1 alone did.
     rising = BestTracker(patience=2)
-    assert not any(rising.update(evaluation(0.0, ap), model) for ap in (0.30, 0.35, 0.40, 0.45))
+    assert not any(rising.update(evaluation(0.0, ap), model, 10 * i) for i, ap in enumerate((0.30, 0.35, 0.40, 0.45)))
+    assert rising.batches == 30  # where the best evaluation came (what a refit trains to)
     flat = BestTracker(patience=2)
-    assert [flat.update(evaluation(0.0, 0.3), model) for _ in range(3)] == [False, False, True]
+    assert [flat.update(evaluation(0.0, 0.3), model, 10 * i) for i in range(3)] == [False, False, True]
+    assert flat.batches == 0
     first = BestTracker(patience=1)  # F1 ranks first: a higher F1 with a lower AP is better
-    first.update(evaluation(0.2, 0.9), model)
-    assert not first.update(evaluation(0.3, 0.5), model) and first.score == 0.3
+    first.update(evaluation(0.2, 0.9), model, 10)
+    assert not first.update(evaluation(0.3, 0.5), model, 20) and first.score == 0.3 and first.batches == 20
 
 
 def test_resume_keeps_early_stopping_state(tiny_model_dir, tmp_path):
