@@ -152,3 +152,18 @@ def test_refit_without_what_it_needs_is_refused_before_training(tiny_model_dir, 
     assert run.returncode == 2
     assert run.stderr.strip().splitlines()[-1].startswith(f"error: --refit {extra[-1]}")
     assert not (tmp_path / "b").exists() and not (tmp_path / "b.before-refit").exists()
+
+
+def test_a_resumed_refit_reuses_its_first_run_only_with_the_same_options(split_files, tiny_model_dir, tmp_path):
+    from mlc.core.errors import ConfigError
+
+    output = tmp_path / "b"
+    first = options(split_files, tiny_model_dir, f"{output}.before-refit", mode="head-only", blend="global",
+                    export="none", overwrite=True)
+    fit(first)
+    with pytest.raises(ConfigError, match="other dropout"):
+        fit(options(split_files, tiny_model_dir, output, mode="head-only", blend="global", refit="all", resume=True,
+                    dropout=0.2))
+    fit(options(split_files, tiny_model_dir, output, mode="head-only", blend="global", refit="all", resume=True))
+    assert json.loads((output / "metrics.json").read_text("utf-8"))["refit"]["what"] == "all"
+    assert not (tmp_path / "b.before-refit").exists()

@@ -71,13 +71,14 @@ def fit_and_refit(args: TrainArgs, data=None, keep_first: bool = False):
     check_held_out(args, data)
     held_out = Path(f"{args.output}.before-refit")
     finished = (held_out / BUNDLE_FILE).is_file() and not checkpoint_dir(held_out).exists()
+    first_args = replace(args, refit="none", output=str(held_out), export="none", overwrite=True,
+                         resume=args.resume and checkpoint_dir(held_out).exists())
     if args.resume and finished:
+        _check_same_options(held_out, first_args)
         print(f"mlc: the first run is in {held_out} already; refitting", file=sys.stderr)
         first = FirstRun(held_out, _result_of(held_out))
     else:
-        options = dict(refit="none", output=str(held_out), export="none", overwrite=True,
-                       resume=args.resume and checkpoint_dir(held_out).exists())
-        first = FirstRun(held_out, _train_and_write(replace(args, **options), data))
+        first = FirstRun(held_out, _train_and_write(first_args, data))
     try:
         merged = data.with_held_out_in_train()
         print(f"mlc: refit on {len(merged['train'])} rows (train + held-out) with the first run's "
@@ -88,6 +89,20 @@ def fit_and_refit(args: TrainArgs, data=None, keep_first: bool = False):
         done = (Path(args.output) / BUNDLE_FILE).is_file()
         if not (keep_first and done) and (not args.checkpoint_steps or done):
             shutil.rmtree(held_out, ignore_errors=True)
+
+
+def _check_same_options(folder: Path, args: TrainArgs) -> None:
+    """A resumed refit reuses a finished first run only if it was trained with these options (those a resume may
+    change aside): otherwise the bundle would mix two recipes, silently."""
+    from dataclasses import asdict
+
+    from mlc.training.checkpoint import FREE_OPTIONS
+
+    saved, current = json.loads((folder / "training_args.json").read_text("utf-8")), asdict(args)
+    changed = [k for k in sorted(set(saved) | set(current)) if k not in FREE_OPTIONS and saved.get(k) != current.get(k)]
+    if changed:
+        raise ConfigError(f"{folder}: its first run was trained with other {', '.join(changed)} (hint: --resume with "
+                          "its options, or remove it to train the first run again)")
 
 
 def _result_of(folder: Path):
