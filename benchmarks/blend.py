@@ -24,12 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from brighter import BRIGHTER, PUBLISHED, data_view  # noqa: E402
+from brighter import BRIGHTER, PUBLISHED, run_rows  # noqa: E402
 from common import mean, paired_bootstrap, per_language  # noqa: E402
 from thresholds import per_language_thresholds  # noqa: E402
 
-from mlc.data import load_data  # noqa: E402
-from mlc.data.aligned import align  # noqa: E402
 from mlc.metrics.thresholds import DEFAULT_THRESHOLD, language_label_thresholds, tune_thresholds_for  # noqa: E402
 from mlc.model.ngrams import NgramModel, mix  # noqa: E402
 
@@ -64,16 +62,10 @@ def study(npzs: list[Path], seed: int, validation_size: float, weight_detail: fl
             sys.exit(f"{path}: its rows or labels differ from {npz}'s (hint: runs to average need one split_seed)")
     encoder_val = np.mean([run["val_probs"] for run in runs], axis=0)
     encoder_dev = np.mean([run["dev_probs"] for run in runs], axis=0)
-    languages = sorted(set(z["dev_languages"]))
+    languages = sorted(set(z["dev_languages"].tolist()))
     labels = [str(label) for label in z["labels"]]
     with tempfile.TemporaryDirectory(prefix="mlc-blend-") as tmp:
-        view = data_view(languages, Path(tmp) / "data")
-        data = load_data(str(view / "train"), test=str(view / "dev"), validation_size=validation_size, seed=seed)
-        train, val, dev = (align(data, [split], labels, split) for split in ("train", "validation", "test"))
-        if not (np.array_equal(val.truth, z["val_truth"]) and np.array_equal(dev.truth, z["dev_truth"])
-                and list(val.languages) == list(z["val_languages"])):
-            sys.exit(f"{npz}: its rows do not match BRIGHTER's split with seed {seed} and validation size "
-                     f"{validation_size} (hint: pass the --seed and --validation-size of the brighter.py run)")
+        _, train, val, dev = run_rows(z, seed, validation_size, Path(tmp))
         started = time.perf_counter()
         model = NgramModel.fit(train.texts, train.truth, train.mask, train.languages, labels, weight=1.0)
         fit_seconds = time.perf_counter() - started

@@ -88,6 +88,22 @@ def data_view(languages: list[str], folder: Path, fraction: float = 1.0) -> Path
     return folder
 
 
+def run_rows(run, seed: int, validation_size: float, folder: Path):
+    """The rows behind a saved run (FILE-<variant>.npz): (data, train, held-back, dev) aligned with its labels, the
+    split remade with its split seed and validation size in `folder`; exits with a hint if they differ."""
+    from mlc.data.aligned import align
+
+    labels = [str(label) for label in run["labels"]]
+    view = data_view(sorted(set(run["dev_languages"].tolist())), folder / "data")
+    data = load_data(str(view / "train"), test=str(view / "dev"), validation_size=validation_size, seed=seed)
+    train, val, dev = (align(data, [split], labels, split) for split in ("train", "validation", "test"))
+    if not (np.array_equal(val.truth, run["val_truth"]) and np.array_equal(dev.truth, run["dev_truth"])
+            and list(val.languages) == list(run["val_languages"])):
+        sys.exit(f"the saved run's rows do not match BRIGHTER's split with seed {seed} and validation size "
+                 f"{validation_size} (hint: pass the --seed (its split seed) and --validation-size of the run)")
+    return data, train, val, dev
+
+
 def global_threshold(probs: np.ndarray, truth: np.ndarray, mask: np.ndarray, languages: np.ndarray) -> float:
     """The single threshold maximising the mean over languages of macro-F1 (a low-variance alternative)."""
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)

@@ -36,6 +36,7 @@ from common import (  # noqa: E402
 )
 
 from mlc.data import load_data  # noqa: E402
+from mlc.model.ngrams import mix  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 XED_LABELS = "anger,anticipation,disgust,fear,joy,sadness,surprise,trust"
@@ -104,28 +105,45 @@ def run(dataset: str, config: dict, work: Path) -> dict:
     scores = {rule: per_language((probs >= thresholds).astype(int), test.truth, test.mask, languages)
               for rule, thresholds in (("0.5", DEFAULT_THRESHOLD), ("bundle", clf.resolve_thresholds(None, languages)))}
     val = align(data, ["validation"], clf.labels, "validation")
-    alone = thresholds_like_bundle(output, clf.predict_proba(val.texts, batch_size=64, ngrams=False), val, languages)
+    encoder_val = clf.predict_proba(val.texts, batch_size=64, ngrams=False)
+    alone = thresholds_like_bundle(output, encoder_val, val, languages)
     scores["encoder alone"] = per_language((encoder >= alone).astype(int), test.truth, test.mask, languages)
+    weights = None
+    if clf.ngrams is not None:  # the same members at one weight 0.5 (the recipe before --blend per-language)
+        one_val = mix(encoder_val, clf.ngrams.predict_proba(val.texts, val.languages), 0.5)
+        one_test = mix(encoder, clf.ngrams.predict_proba(test.texts, test.languages), 0.5)
+        thresholds = thresholds_like_bundle(output, one_val, val, languages)
+        scores["one weight 0.5"] = per_language((one_test >= thresholds).astype(int), test.truth, test.mask, languages)
+        weights = {"weight": clf.ngrams.weight, "language_weights": clf.ngrams.language_weights}
     return {"dataset": dataset, "config": config, "baseline": baseline, "mlc": scores, "train_seconds": seconds,
             "baseline_seconds": baseline_seconds, "rows": {s: len(data[s]) for s in data.splits},
-            "thresholds_source": json.loads((output / "thresholds.json").read_text())["source"]}
+            "thresholds_source": json.loads((output / "thresholds.json").read_text())["source"],
+            "ngram_weights": weights}
 
 
 def markdown(result: dict, command: str, machine: str) -> str:
-    refs = REFERENCES[result["dataset"]]
+    refs, scores = REFERENCES[result["dataset"]], result["mlc"]
+    one = "one weight 0.5" in scores  # runs saved before it was scored lack the column
+    weights = result.get("ngram_weights")
     lines = [f"`{command}`", "", f"Machine: {machine}. Rows: {result['rows']}. Training {result['train_seconds'] / 60:.1f} "
-             f"min. Test scores (%); thresholds: {result['thresholds_source']} (the encoder alone: tuned the same "
-             "way on its own scores).", "",
-             "| lang | published | TF-IDF + LR macro-F1 | mlc encoder alone macro-F1 | mlc macro-F1, thr 0.5 | "
+             f"min. Test scores (%); thresholds: {result['thresholds_source']} (the encoder alone"
+             + (" and the one-weight blend" if one else "") + ": tuned the same way on their own scores)."
+             + (f" The bundle's n-gram weight: {weights['weight']:.2f}"
+                + "".join(f", {lang} {w:.2f}" for lang, w in weights["language_weights"].items()) + "."
+                if weights else ""), "",
+             "| lang | published | TF-IDF + LR macro-F1 | mlc encoder alone macro-F1 | "
+             + ("mlc one weight 0.5 macro-F1 | " if one else "") + "mlc macro-F1, thr 0.5 | "
              "mlc macro-F1, bundle thr | TF-IDF + LR micro-F1 | mlc micro-F1, bundle thr |",
-             "|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|" + ("---|" if one else "")]
     for lang in sorted(result["baseline"]):
         published = "; ".join(f"{name} {metric} {100 * value:.1f}" for name, metric, value in refs.get(lang, []))
-        b, m = result["baseline"][lang], result["mlc"]
+        b = result["baseline"][lang]
         lines.append(f"| {lang} | {published} | {100 * b['macro_f1']:.1f} | "
-                     f"{100 * m['encoder alone'][lang]['macro_f1']:.1f} | {100 * m['0.5'][lang]['macro_f1']:.1f} | "
-                     f"**{100 * m['bundle'][lang]['macro_f1']:.1f}** | {100 * b['micro_f1']:.1f} | "
-                     f"{100 * m['bundle'][lang]['micro_f1']:.1f} |")
+                     f"{100 * scores['encoder alone'][lang]['macro_f1']:.1f} | "
+                     + (f"{100 * scores['one weight 0.5'][lang]['macro_f1']:.1f} | " if one else "")
+                     + f"{100 * scores['0.5'][lang]['macro_f1']:.1f} | "
+                     f"**{100 * scores['bundle'][lang]['macro_f1']:.1f}** | {100 * b['micro_f1']:.1f} | "
+                     f"{100 * scores['bundle'][lang]['micro_f1']:.1f} |")
     return "\n".join(lines)
 
 
@@ -135,6 +153,7 @@ def main() -> None:
     parser.add_argument("--config", help="YAML/JSON of TrainArgs options")
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--no-results", action="store_true")
+    parser.add_argument("--section", help="RESULTS.md section to write (default: the data set's name)")
     parser.add_argument("--from-json", help="write the table of a run saved with --json instead of training")
     parser.add_argument("--command", help="with --from-json: the command that made it, if the file does not say")
     opts = parser.parse_args()
@@ -163,7 +182,7 @@ def publish(result: dict, opts: argparse.Namespace) -> None:
         from results import update_section
 
         title = {"xed": "XED English and Finnish", "goemotions": "GoEmotions"}[result["dataset"]]
-        update_section(result["dataset"], f"## {title} on test (`benchmarks/quality.py`)\n\n{table}")
+        update_section(opts.section or result["dataset"], f"## {title} on test (`benchmarks/quality.py`)\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,12 @@ logistic heads, on the same rows): each combination's weights are chosen on the 
 `mlc.train --blend per-language` chooses them (mlc.metrics.blend: each language's best point of a 0.1 grid over the
 weight simplex by macro average precision, pulled towards the pooled best by rows / (rows + shrinkage)); thresholds
 are tuned on the same rows (per-language-f1, the bundle's rule); dev is scored per language (BRIGHTER's macro-F1).
-Usage:
+With --ngram-features, n-gram models built from other features (n-gram lengths, vocabulary size, regularisation) are
+fitted on the run's training rows and take the n-gram member's place; with --refit-ngrams, each is also refitted on
+train + held-back rows. Usage:
 
   python benchmarks/stacking.py /tmp/runs/perlang-perlang.npz --frozen /tmp/runs/ho-head-only-perlang.npz
+  python benchmarks/stacking.py /tmp/runs/perlang-perlang.npz --ngram-features 1-2/2-5 1-3/1-6 --refit-ngrams
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from mlc.metrics.blend import language_weights  # noqa: E402
 
 ROWS = ("val_truth", "dev_truth", "val_languages", "dev_languages", "labels")
 RULE = "per-language-f1"
+DEFAULT_FEATURES = "1-2/2-5"  # mlc.model.ngrams.NgramFeatures()
 
 
 def members(npz: Path, frozen: Path | None) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.lib.npyio.NpzFile]:
@@ -51,27 +55,46 @@ def members(npz: Path, frozen: Path | None) -> tuple[dict[str, tuple[np.ndarray,
     return found, run
 
 
-def refit_ngrams(run, seed: int, validation_size: float) -> np.ndarray:
-    """Dev scores of the n-gram model refitted on train + the held-back rows (what `--refit ngrams` ships), its
-    weights and thresholds still chosen on the held-back rows with the model that had not seen them."""
-    from brighter import data_view
+def ngram_members(run, seed: int, validation_size: float, features: dict[str, str], refit: bool) -> dict:
+    """{member: (held-back scores, dev scores)} of n-gram models fitted on the run's training rows, one per
+    `features` ({name: spec, see feature_spec}); with `refit`, also "<name> refit": dev scores of the same model
+    fitted on train + the held-back rows (what `--refit ngrams` ships), its weights and thresholds still chosen on
+    the held-back rows with the model that had not seen them. A missing score takes the fine-tuned encoder's."""
+    from brighter import run_rows
 
-    from mlc.data import load_data
     from mlc.data.aligned import align
     from mlc.model.ngrams import NgramModel
 
     labels = [str(label) for label in run["labels"]]
-    languages = sorted(set(run["dev_languages"].tolist()))
+    found = {}
     with tempfile.TemporaryDirectory(prefix="mlc-stacking-") as tmp:
-        view = data_view(languages, Path(tmp) / "data")
-        data = load_data(str(view / "train"), test=str(view / "dev"), validation_size=validation_size, seed=seed)
-        rows, dev = align(data.with_held_out_in_train(), ["train"], labels, "train"), align(data, ["test"], labels,
-                                                                                            "dev")
-        if not np.array_equal(dev.truth, run["dev_truth"]) or len(rows.texts) != len(data["train"]) + len(
-                run["val_truth"]):
-            sys.exit("the rows do not match the run's (hint: pass its --seed and --validation-size)")
-        model = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, labels, weight=1.0)
-        return model.predict_proba(dev.texts, dev.languages)
+        data, train, val, dev = run_rows(run, seed, validation_size, Path(tmp))
+        union = align(data.with_held_out_in_train(), ["train"], labels, "train")
+        for name, spec in features.items():
+            settings = feature_spec(spec)
+            fitted = NgramModel.fit(train.texts, train.truth, train.mask, train.languages, labels, 1.0,
+                                    features=settings)
+            val_scores = fitted.predict_proba(val.texts, val.languages)
+            found[name] = (val_scores, fitted.predict_proba(dev.texts, dev.languages))
+            if refit:
+                refitted = NgramModel.fit(union.texts, union.truth, union.mask, union.languages, labels, 1.0,
+                                          features=settings)
+                found[f"{name} refit"] = (val_scores, refitted.predict_proba(dev.texts, dev.languages))
+    return {name: tuple(np.where(np.isnan(s), run[f"{split}_probs"], s)
+                        for s, split in zip(scores, ("val", "dev"), strict=True)) for name, scores in found.items()}
+
+
+def feature_spec(spec: str):
+    """'1-2/2-5' (word and character n-gram lengths), optionally '/MAX' (character n-grams kept per language) and
+    '/C' (the regressions' inverse regularisation): NgramFeatures."""
+    from dataclasses import replace
+
+    from mlc.model.ngrams import NgramFeatures
+
+    parts = spec.split("/")
+    words, chars = (tuple(int(n) for n in part.split("-")) for part in parts[:2])
+    settings = NgramFeatures.ranges(words, chars, *([int(parts[2])] if len(parts) > 2 else []))
+    return replace(settings, C=float(parts[3])) if len(parts) > 3 else settings
 
 
 def simplex(size: int, step: float = 0.1) -> list[tuple[float, ...]]:
@@ -113,7 +136,12 @@ def main() -> None:
     parser.add_argument("--frozen", type=Path, help="FILE-<variant>.npz of a head-only run on the same rows")
     parser.add_argument("--refit-ngrams", action="store_true", help="also score the n-gram model refitted on "
                         "train + held-back rows (fitting it takes minutes)")
-    parser.add_argument("--seed", type=int, default=42, help="the brighter.py run's seed (its validation split)")
+    parser.add_argument("--ngram-features", nargs="*", default=[], metavar="SPEC",
+                        help="also n-gram models built otherwise, e.g. 1-3/1-6 (word and character n-gram lengths), "
+                        "1-2/2-5/300000 (and the character n-grams kept per language), 1-2/2-5/200000/8 (and C); "
+                        f"{DEFAULT_FEATURES} is the default")
+    parser.add_argument("--seed", type=int, default=42, help="the brighter.py run's split seed (its validation "
+                        "split)")
     parser.add_argument("--validation-size", type=float, default=0.1, help="the brighter.py run's validation_size")
     parser.add_argument("--shrinkage", type=float, default=100.0, help="as mlc.train --blend-shrinkage")
     parser.add_argument("--section", default="stacking", help="RESULTS.md section to write")
@@ -122,11 +150,15 @@ def main() -> None:
     found, run = members(opts.npz, opts.frozen)
     combos = {"encoder + n-grams, 0.5 (one weight)": (["encoder", "n-grams"], (0.5, 0.5)),
               "encoder + n-grams, per language": (["encoder", "n-grams"], "per-language")}
+    features = {f"n-grams {spec}": spec for spec in opts.ngram_features}
     if opts.refit_ngrams:
-        dev = refit_ngrams(run, opts.seed, opts.validation_size)
-        found["n-grams refit"] = (found["n-grams"][0], np.where(np.isnan(dev), found["encoder"][1], dev))
-        combos["encoder + n-grams refitted on every row, per language"] = (["encoder", "n-grams refit"],
-                                                                          "per-language")
+        features.setdefault(f"n-grams {DEFAULT_FEATURES}", DEFAULT_FEATURES)
+    found.update(ngram_members(run, opts.seed, opts.validation_size, features, opts.refit_ngrams))
+    for name in features:
+        combos[f"encoder + {name}, per language"] = (["encoder", name], "per-language")
+        if opts.refit_ngrams:
+            combos[f"encoder + {name} refitted on every row, per language"] = (["encoder", f"{name} refit"],
+                                                                              "per-language")
     if opts.frozen:
         combos.update({"frozen + n-grams, per language (head-only bundle)": (["frozen", "n-grams"], "per-language"),
                        "encoder + frozen + n-grams, pooled": (["encoder", "frozen", "n-grams"], "pooled"),

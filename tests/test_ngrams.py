@@ -13,7 +13,7 @@ from mlc.core.errors import ConfigError
 from mlc.data import load_data
 from mlc.data.aligned import align
 from mlc.data.languages import resolve_languages
-from mlc.model.ngrams import NGRAMS_DIR, NgramModel
+from mlc.model.ngrams import NGRAMS_DIR, NgramFeatures, NgramModel
 from mlc.training.args import TrainArgs
 from tests.conftest import ROOT, run_module
 
@@ -65,6 +65,28 @@ def test_save_load_round_trip_without_pickle(tmp_path, tickets, fitted):
     assert np.allclose(loaded.predict_proba(val.texts, val.languages), fitted.predict_proba(val.texts, val.languages),
                        atol=1e-6)
     assert NgramModel.load(tmp_path / "elsewhere") is None
+
+
+def test_other_features_are_fitted_recorded_and_reloaded(tmp_path, tickets, fitted):
+    """n-gram lengths, vocabulary cap and C other than the default: used when fitting, recorded in the index, and
+    the loaded model rebuilds the same n-grams (so the same scores)."""
+    data, rows, val = tickets
+    features = NgramFeatures(words={"ngram_range": (1, 3), "sublinear_tf": True},
+                             chars={"analyzer": "char_wb", "ngram_range": (1, 6), "sublinear_tf": True,
+                                    "max_features": 3000}, C=1.0)
+    model = NgramModel.fit(rows.texts, rows.truth, rows.mask, rows.languages, data.labels, 0.5, features=features)
+    english = model.models["en"]
+    assert max(len(w.split()) for w in english.words.get_feature_names_out()) == 3
+    assert {len(c) for c in english.chars.get_feature_names_out()} >= {1, 6} and len(english.chars.vocabulary_) <= 3000
+    assert english.coef.shape[1] != fitted.models["en"].coef.shape[1]
+    model.save(tmp_path)
+    index = json.loads((tmp_path / NGRAMS_DIR / "index.json").read_text())
+    assert index["chars"]["ngram_range"] == [1, 6] and index["C"] == 1.0
+    loaded = NgramModel.load(tmp_path)
+    assert loaded.features == features
+    assert np.allclose(loaded.predict_proba(val.texts, val.languages), model.predict_proba(val.texts, val.languages),
+                       atol=1e-6)
+    assert not np.allclose(model.predict_proba(val.texts, val.languages), fitted.predict_proba(val.texts, val.languages))
 
 
 def test_language_routing_and_blend_arithmetic(fitted):

@@ -1,5 +1,5 @@
-"""The n-gram side of a bundle: per language, TF-IDF of word 1-2-grams and character 2-5-grams with a logistic
-regression per label, blended with the encoder's probabilities: p = (1 - w) * encoder + w * n-grams.
+"""The n-gram side of a bundle: per language, TF-IDF of word n-grams and character n-grams (1-2 and 2-5 by default,
+NgramFeatures) with a logistic regression per label, blended with the encoder's probabilities: p = (1 - w) * encoder + w * n-grams.
 
 Why: on BRIGHTER (28 languages) the small embedded encoder and such a TF-IDF model each win in different languages,
 and their mean beats both (benchmarks/RESULTS.md, section ngram_blend). Stored without pickle: vocabularies in JSON,
@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +26,38 @@ from mlc.data.languages import UNDETERMINED, resolve_languages
 
 NGRAMS_DIR = "ngrams"
 INDEX_FILE = "index.json"
-WORDS = {"ngram_range": (1, 2), "sublinear_tf": True}
-CHARS = {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True, "max_features": 200_000}
-C = 4.0  # inverse regularisation strength of the logistic regressions
 MIN_DF_ROWS = 100  # languages with at least this many training rows drop n-grams seen in only one text
 PARALLEL_MIN_ROWS = 5_000  # below this, starting worker processes costs more than it saves
+
+def _ranged(params: dict) -> dict:
+    return {**params, "ngram_range": tuple(params["ngram_range"])}  # JSON gives lists back
+
+
+@dataclass(frozen=True)
+class NgramFeatures:
+    """What the n-gram model of each language is built from (recorded in ngrams/index.json): TfidfVectorizer
+    settings of its word and character n-grams, and the inverse regularisation strength C of its regressions."""
+
+    words: dict = field(default_factory=lambda: {"ngram_range": (1, 2), "sublinear_tf": True})
+    chars: dict = field(default_factory=lambda: {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True,
+                                                 "max_features": 200_000})
+    C: float = 4.0
+
+    @classmethod
+    def ranges(cls, words: tuple[int, int], chars: tuple[int, int], max_chars: int = 200_000) -> NgramFeatures:
+        """The default settings with other n-gram lengths (and cap on character n-grams per language)."""
+        default = cls()
+        return cls({**default.words, "ngram_range": tuple(words)},
+                   {**default.chars, "ngram_range": tuple(chars), "max_features": max_chars}, default.C)
+
+    @classmethod
+    def from_index(cls, index: dict) -> NgramFeatures:
+        return cls(_ranged(index["words"]), _ranged(index["chars"]), float(index["C"]))
+
+    def to_index(self) -> dict:
+        return asdict(self)
+
+
 
 
 @dataclass
@@ -63,13 +90,14 @@ def mix(encoder_probs: np.ndarray, ngram_probs: np.ndarray, weight: float) -> np
     return np.where(np.isnan(ngram_probs), encoder_probs, mixed).astype(np.float32)
 
 
-def _fit_language(texts: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> LanguageNgrams | str:
+def _fit_language(texts: np.ndarray, truth: np.ndarray, mask: np.ndarray,
+                  features: NgramFeatures) -> LanguageNgrams | str:
     """One language's model, or why it has none (its texts hold no n-gram)."""
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
     min_df = 2 if len(texts) >= MIN_DF_ROWS else 1
-    words, chars = _vectorizer(WORDS, min_df), _vectorizer(CHARS, min_df)
+    words, chars = _vectorizer(features.words, min_df), _vectorizer(features.chars, min_df)
     try:  # sklearn raises "empty vocabulary" when the texts hold no n-gram
         x = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
     except ValueError as error:
@@ -79,7 +107,7 @@ def _fit_language(texts: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> Lan
         y = truth[:, j]
         if not mask[:, j].all() or y.min() == y.max():
             continue
-        regression = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(x, y)
+        regression = LogisticRegression(C=features.C, class_weight="balanced", max_iter=2000).fit(x, y)
         columns.append(j)
         coefs.append(regression.coef_[0])
         intercepts.append(regression.intercept_[0])
@@ -100,21 +128,25 @@ class NgramModel:
     """Per-language TF-IDF + logistic-regression models over a bundle's labels, and their blend weight."""
 
     def __init__(self, labels: list[str], models: dict[str, LanguageNgrams], weight: float,
-                 skipped: dict[str, str] | None = None, language_weights: dict[str, float] | None = None) -> None:
+                 skipped: dict[str, str] | None = None, language_weights: dict[str, float] | None = None,
+                 features: NgramFeatures | None = None) -> None:
         self.labels, self.models, self.weight, self.skipped = list(labels), models, float(weight), skipped or {}
+        self.features = features or NgramFeatures()
         # --blend per-language: each language's own weight (mlc.metrics.blend); others take `weight`
         self.language_weights = {lang: float(w) for lang, w in (language_weights or {}).items()}
 
     @classmethod
     def fit(cls, texts: Sequence[str], truth: np.ndarray, mask: np.ndarray, languages: Sequence[str],
-            labels: list[str], weight: float, workers: int | None = None) -> NgramModel:
+            labels: list[str], weight: float, workers: int | None = None,
+            features: NgramFeatures | None = None) -> NgramModel:
         """Fit one model per language on its rows; a label is fitted where the language annotates it and its rows
         hold both classes. A language whose texts yield no n-grams is skipped, with the reason in `skipped`.
         Languages are fitted in parallel processes (`workers`, default: one per CPU core, for data of at least
         PARALLEL_MIN_ROWS rows); the result does not depend on it."""
+        features = features or NgramFeatures()
         texts, languages = np.asarray(texts, dtype=object), np.asarray(languages)
         order = sorted(set(languages))
-        jobs = [(texts[rows], truth[rows], mask[rows]) for rows in (languages == lang for lang in order)]
+        jobs = [(texts[rows], truth[rows], mask[rows], features) for rows in (languages == lang for lang in order)]
         workers = min(len(jobs), workers or (usable_cpus() if len(texts) >= PARALLEL_MIN_ROWS else 1))
         if workers > 1:
             from joblib import Parallel, delayed
@@ -124,7 +156,7 @@ class NgramModel:
             fitted = [_fit_language(*job) for job in jobs]
         models = {lang: out for lang, out in zip(order, fitted, strict=True) if isinstance(out, LanguageNgrams)}
         skipped = {lang: out for lang, out in zip(order, fitted, strict=True) if isinstance(out, str)}
-        return cls(labels, models, weight, skipped)
+        return cls(labels, models, weight, skipped, features=features)
 
     def model_language(self, language: str | None) -> str | None:
         """The model that scores rows of `language` (a resolved code, see mlc.data.languages): its own, else the
@@ -186,7 +218,7 @@ class NgramModel:
         if files is None:
             files = json.loads(path.read_text("utf-8"))["languages"]
         index = {"format": 1, "weight": self.weight, "language_weights": self.language_weights, "labels": self.labels,
-                 "languages": files, "words": WORDS, "chars": CHARS, "C": C, "skipped": self.skipped}
+                 "languages": files, **self.features.to_index(), "skipped": self.skipped}
         with atomic_file(path) as handle:
             handle.write(json.dumps(index, indent=2, ensure_ascii=False))
 
@@ -199,13 +231,13 @@ class NgramModel:
         if not (source / INDEX_FILE).is_file():
             return None
         index = json.loads((source / INDEX_FILE).read_text("utf-8"))
-        words = {**index["words"], "ngram_range": tuple(index["words"]["ngram_range"])}
-        chars = {**index["chars"], "ngram_range": tuple(index["chars"]["ngram_range"])}
+        features = NgramFeatures.from_index(index)
         models = {}
         for lang, name in index["languages"].items():
             arrays = load_file(str(source / f"{name}.safetensors"))
             vocab = json.loads((source / f"{name}.json").read_text("utf-8"))
-            models[lang] = LanguageNgrams(_vectorizer(words, vocabulary=vocab["words"], idf=arrays["word_idf"]),
-                                          _vectorizer(chars, vocabulary=vocab["chars"], idf=arrays["char_idf"]),
+            models[lang] = LanguageNgrams(_vectorizer(features.words, vocabulary=vocab["words"], idf=arrays["word_idf"]),
+                                          _vectorizer(features.chars, vocabulary=vocab["chars"], idf=arrays["char_idf"]),
                                           arrays["coef"], arrays["intercept"], arrays["columns"])
-        return cls(index["labels"], models, index["weight"], index.get("skipped"), index.get("language_weights"))
+        return cls(index["labels"], models, index["weight"], index.get("skipped"), index.get("language_weights"),
+                   features)
