@@ -84,6 +84,17 @@ def ngram_members(run, seed: int, validation_size: float, features: dict[str, st
                         for s, split in zip(scores, ("val", "dev"), strict=True)) for name, scores in found.items()}
 
 
+def tfidf_predictions(run, seed: int, validation_size: float) -> np.ndarray:
+    """Dev predictions of brighter.py's baseline (TF-IDF + LR: the default n-gram model alone, fitted on every
+    training row, threshold 0.5)."""
+    from brighter import run_rows
+    from common import tfidf_baseline
+
+    with tempfile.TemporaryDirectory(prefix="mlc-stacking-") as tmp:
+        data = run_rows(run, seed, validation_size, Path(tmp))[0]
+        return (tfidf_baseline(data.with_held_out_in_train()) >= 0.5).astype(int)
+
+
 def feature_spec(spec: str):
     """'1-2/2-5' (word and character n-gram lengths), optionally '/MAX' (character n-grams kept per language) and
     '/C' (the regressions' inverse regularisation): NgramFeatures."""
@@ -140,6 +151,8 @@ def main() -> None:
                         help="also n-gram models built otherwise, e.g. 1-3/1-6 (word and character n-gram lengths), "
                         "1-2/2-5/300000 (and the character n-grams kept per language), 1-2/2-5/200000/8 (and C); "
                         f"{DEFAULT_FEATURES} is the default")
+    parser.add_argument("--against-tfidf", action="store_true", help="also score brighter.py's TF-IDF + LR "
+                        "baseline and compare each combination with it per language (paired bootstrap)")
     parser.add_argument("--seed", type=int, default=42, help="the brighter.py run's split seed (its validation "
                         "split)")
     parser.add_argument("--validation-size", type=float, default=0.1, help="the brighter.py run's validation_size")
@@ -150,12 +163,12 @@ def main() -> None:
     found, run = members(opts.npz, opts.frozen)
     combos = {"encoder + n-grams, 0.5 (one weight)": (["encoder", "n-grams"], (0.5, 0.5)),
               "encoder + n-grams, per language": (["encoder", "n-grams"], "per-language")}
-    features = {f"n-grams {spec}": spec for spec in opts.ngram_features}
-    if opts.refit_ngrams:
-        features.setdefault(f"n-grams {DEFAULT_FEATURES}", DEFAULT_FEATURES)
+    requested = {f"n-grams {spec}": spec for spec in opts.ngram_features}
+    features = {**({f"n-grams {DEFAULT_FEATURES}": DEFAULT_FEATURES} if opts.refit_ngrams else {}), **requested}
     found.update(ngram_members(run, opts.seed, opts.validation_size, features, opts.refit_ngrams))
     for name in features:
-        combos[f"encoder + {name}, per language"] = (["encoder", name], "per-language")
+        if name in requested:  # the default features unrequested: they are the run's own n-grams, (2)
+            combos[f"encoder + {name}, per language"] = (["encoder", name], "per-language")
         if opts.refit_ngrams:
             combos[f"encoder + {name} refitted on every row, per language"] = (["encoder", f"{name} refit"],
                                                                               "per-language")
@@ -164,7 +177,8 @@ def main() -> None:
                        "encoder + frozen + n-grams, pooled": (["encoder", "frozen", "n-grams"], "pooled"),
                        "encoder + frozen + n-grams, per language": (["encoder", "frozen", "n-grams"], "per-language")})
     results = {name: score(names, found, run, mode, opts.shrinkage) for name, (names, mode) in combos.items()}
-    table = markdown(results, run, " ".join(sys.argv[1:]))
+    baseline = tfidf_predictions(run, opts.seed, opts.validation_size) if opts.against_tfidf else None
+    table = markdown(results, run, " ".join(sys.argv[1:]), baseline)
     print(table)
     if not opts.no_results:
         from results import update_section
@@ -173,40 +187,56 @@ def main() -> None:
                        + table)
 
 
-def markdown(results: dict, run, arguments: str) -> str:
+def markdown(results: dict, run, arguments: str, baseline: np.ndarray | None = None) -> str:
+    """The table (with --against-tfidf, the baseline's column after the published one), and where each
+    combination is surely ahead or behind (2) and, with a baseline, the baseline."""
     languages = sorted(set(run["dev_languages"].tolist()))
     published = [lang for lang in languages if lang in PUBLISHED]
     names = list(results)
+    columns = ([per_language(baseline, run["dev_truth"], run["dev_mask"], run["dev_languages"])]
+               if baseline is not None else []) + [results[n][0] for n in names]
     lines = [f"`python benchmarks/stacking.py {arguments}`", "",
              "Dev macro-F1 (%) per language; weights and thresholds (per-language-f1) chosen on the held-back 10% of "
-             "train. Columns: " + "; ".join(f"({i + 1}) {name}" for i, name in enumerate(names)) + ".", "",
-             "| lang | best of 5 (pub.) | " + " | ".join(f"({i + 1})" for i in range(len(names))) + " |",
-             "|---|---|" + "---|" * len(names)]
+             "train. Columns: " + ("TF-IDF + LR at 0.5 (brighter.py's baseline); " if baseline is not None else "")
+             + "; ".join(f"({i + 1}) {name}" for i, name in enumerate(names)) + ".", "",
+             "| lang | best of 5 (pub.) | " + ("TF-IDF | " if baseline is not None else "")
+             + " | ".join(f"({i + 1})" for i in range(len(names))) + " |", "|---|---|" + "---|" * len(columns)]
     for lang in languages:
         lines.append(f"| {lang} | {PUBLISHED[lang][2]:.1f} | " if lang in PUBLISHED else f"| {lang} | | ")
-        lines[-1] += " | ".join(f"{100 * results[n][0][lang]['macro_f1']:.1f}" for n in names) + " |"
+        lines[-1] += " | ".join(f"{100 * column[lang]['macro_f1']:.1f}" for column in columns) + " |"
     means = [(published, f"mean ({len(published)} published)")] + (
         [(languages, f"mean ({len(languages)})")] if len(published) < len(languages) else [])
     for subset, label in means:
         lines.append(f"| **{label}** | {mean(PUBLISHED[x][2] for x in subset):.1f} | " if subset is published
                      else f"| **{label}** | | ")
-        lines[-1] += " | ".join(f"**{100 * mean(results[n][0][x]['macro_f1'] for x in subset):.1f}**"
-                                for n in names) + " |"
+        lines[-1] += " | ".join(f"**{100 * mean(column[x]['macro_f1'] for x in subset):.1f}**"
+                                for column in columns) + " |"
     lines.append("")
     for number, name in enumerate(names[2:], 3):  # against (2), what `--blend per-language` ships: sure where?
-        sure = {lang: paired_bootstrap(results[name][1][rows], results[names[1]][1][rows], run["dev_truth"][rows],
-                                       run["dev_mask"][rows])
-                for lang in languages for rows in [run["dev_languages"] == lang]}
-        ahead = [lang for lang, b in sure.items() if b["low"] > 0]
-        behind = [lang for lang, b in sure.items() if b["high"] < 0]
-        lines.append(f"({number}) against (2), paired bootstrap of dev rows per language (1,000 resamples, 95% "
-                     f"interval): ahead beyond noise in {len(ahead)} ({', '.join(ahead) or 'none'}), behind in "
-                     f"{len(behind)} ({', '.join(behind) or 'none'}), inside noise in the rest.  ")
+        lines.append(f"({number}) against (2), {surely(results[name][1], results[names[1]][1], run)}  ")
+    if baseline is not None:
+        for number, name in enumerate(names, 1):
+            lines.append(f"({number}) against TF-IDF + LR, {surely(results[name][1], baseline, run)}  ")
     best = names[-1]
     weights = results[best][2]
     lines += ["", f"Weights of ({len(names)}) per language ({', '.join(combos_members(best))}): " + ", ".join(
         f"{lang} {'/'.join(f'{w:.2f}' for w in np.atleast_1d(value))}" for lang, value in weights.items()) + "."]
     return "\n".join(lines)
+
+
+def surely(pred: np.ndarray, other: np.ndarray, run) -> str:
+    """Where `pred` is ahead of or behind `other` beyond noise: a paired bootstrap of each language's dev rows."""
+    sure = {lang: paired_bootstrap(pred[rows], other[rows], run["dev_truth"][rows], run["dev_mask"][rows])
+            for lang in sorted(set(run["dev_languages"].tolist())) for rows in [run["dev_languages"] == lang]}
+    ahead = [lang for lang, b in sure.items() if b["low"] > 0]
+    def spelled(lang, b):
+        return f"{lang} {b['diff']:+.1f} [{b['low']:+.1f}, {b['high']:+.1f}]"
+
+    behind = [spelled(lang, b) for lang, b in sure.items() if b["high"] < 0]
+    lower = [spelled(lang, b) for lang, b in sure.items() if b["diff"] < 0 <= b["high"]]
+    return (f"paired bootstrap of dev rows per language (1,000 resamples, 95% interval): ahead beyond noise in "
+            f"{len(ahead)} ({', '.join(ahead) or 'none'}), behind in {len(behind)} ({', '.join(behind) or 'none'}), "
+            f"lower inside noise in {len(lower)} ({', '.join(lower) or 'none'}), the rest inside noise or ahead.")
 
 
 def combos_members(name: str) -> list[str]:

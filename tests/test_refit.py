@@ -7,6 +7,7 @@ import csv
 import json
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -154,16 +155,25 @@ def test_refit_without_what_it_needs_is_refused_before_training(tiny_model_dir, 
     assert not (tmp_path / "b").exists() and not (tmp_path / "b.before-refit").exists()
 
 
-def test_a_resumed_refit_reuses_its_first_run_only_with_the_same_options(split_files, tiny_model_dir, tmp_path):
+def test_a_resumed_refit_reuses_its_first_run_only_with_the_same_options_and_data(split_files, tiny_model_dir,
+                                                                                   tmp_path):
+    import shutil
+
     from mlc.core.errors import ConfigError
 
+    files = Path(shutil.copytree(split_files, tmp_path / "data"))
     output = tmp_path / "b"
-    first = options(split_files, tiny_model_dir, f"{output}.before-refit", mode="head-only", blend="global",
+    first = options(files, tiny_model_dir, f"{output}.before-refit", mode="head-only", blend="global",
                     export="none", overwrite=True)
     fit(first)
     with pytest.raises(ConfigError, match="other dropout"):
-        fit(options(split_files, tiny_model_dir, output, mode="head-only", blend="global", refit="all", resume=True,
+        fit(options(files, tiny_model_dir, output, mode="head-only", blend="global", refit="all", resume=True,
                     dropout=0.2))
-    fit(options(split_files, tiny_model_dir, output, mode="head-only", blend="global", refit="all", resume=True))
+    original = (files / "train.csv").read_bytes()
+    (files / "train.csv").write_bytes(original.replace(b"order", b"parcel", 1))
+    with pytest.raises(ConfigError, match="other data files"):
+        fit(options(files, tiny_model_dir, output, mode="head-only", blend="global", refit="all", resume=True))
+    (files / "train.csv").write_bytes(original)
+    fit(options(files, tiny_model_dir, output, mode="head-only", blend="global", refit="all", resume=True))
     assert json.loads((output / "metrics.json").read_text("utf-8"))["refit"]["what"] == "all"
     assert not (tmp_path / "b.before-refit").exists()

@@ -93,16 +93,16 @@ def fit_and_refit(args: TrainArgs, data=None, keep_first: bool = False):
 
 def _check_same_options(folder: Path, args: TrainArgs) -> None:
     """A resumed refit reuses a finished first run only if it was trained with these options (those a resume may
-    change aside): otherwise the bundle would mix two recipes, silently."""
-    from dataclasses import asdict
+    change aside) on these data files: otherwise the bundle would mix two recipes or two data sets, silently."""
+    from mlc.training.checkpoint import changed_options, data_digest
 
-    from mlc.training.checkpoint import FREE_OPTIONS
-
-    saved, current = json.loads((folder / "training_args.json").read_text("utf-8")), asdict(args)
-    changed = [k for k in sorted(set(saved) | set(current)) if k not in FREE_OPTIONS and saved.get(k) != current.get(k)]
+    changed = changed_options(json.loads((folder / "training_args.json").read_text("utf-8")), args)
     if changed:
         raise ConfigError(f"{folder}: its first run was trained with other {', '.join(changed)} (hint: --resume with "
                           "its options, or remove it to train the first run again)")
+    if json.loads((folder / "data_summary.json").read_text("utf-8")).get("files") != data_digest(args):
+        raise ConfigError(f"{folder}: its first run was trained on other data files, or they changed since (hint: "
+                          "--resume with the same files, or remove it to train the first run again)")
 
 
 def _result_of(folder: Path):

@@ -84,10 +84,16 @@ def load_checkpoint(folder: Path, args) -> dict[str, Any]:
     return state
 
 
+def changed_options(saved: dict[str, Any], args) -> list[str]:
+    """The options of `args` that differ from `saved` (a run's recorded options), FREE_OPTIONS aside."""
+    current = asdict(args)
+    return [k for k in sorted(set(saved) | set(current)) if k not in FREE_OPTIONS and saved.get(k) != current.get(k)]
+
+
 def check_resumable(folder: Path, state: dict[str, Any], args) -> None:
     """Refuse to resume with any option but FREE_OPTIONS changed, or with data files whose bytes changed."""
-    saved, current = state["args"], asdict(args)
-    changed = [k for k in sorted(set(saved) | set(current)) if k not in FREE_OPTIONS and saved.get(k) != current.get(k)]
+    saved = state["args"]
+    changed = changed_options(saved, args)
     if changed:
         raise ConfigError(f"{folder}: cannot resume with different {', '.join(changed)} (the checkpoint has "
                           + ", ".join(f"{k}={saved.get(k)!r}" for k in changed) + ") (hint: resume with the "
