@@ -260,6 +260,8 @@ def main() -> None:
                         help="train on this share of each language's training rows (a learning curve; default 1)")
     parser.add_argument("--section", default="brighter", help="RESULTS.md section to write (default: brighter)")
     opts = parser.parse_args()
+    if not 0 < opts.train_fraction <= 1:
+        parser.error(f"--train-fraction must be above 0 and at most 1, got {opts.train_fraction}")
     if opts.from_json:
         return render_saved(Path(opts.from_json), opts)
     if not BRIGHTER.is_dir():

@@ -42,17 +42,25 @@ DEFAULT_FEATURES = "1-2/2-5"  # mlc.model.ngrams.NgramFeatures()
 def members(npz: Path, frozen: Path | None) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.lib.npyio.NpzFile]:
     """{member: (held-back scores, dev scores)}; the n-gram model's missing scores (a language without a model)
     take the fine-tuned encoder's."""
-    run = np.load(npz, allow_pickle=False)
+    run = saved_scores(npz)
     found = {"encoder": (run["val_probs"], run["dev_probs"])}
     found["n-grams"] = tuple(np.where(np.isnan(run[f"{split}_ngram_probs"]), found["encoder"][i],
                                       run[f"{split}_ngram_probs"]) for i, split in enumerate(("val", "dev")))
     if frozen is not None:
-        other = np.load(frozen, allow_pickle=False)
+        other = saved_scores(frozen)
         if not all(np.array_equal(run[key], other[key]) for key in ROWS):
             sys.exit(f"{frozen}: its rows differ from {npz}'s (hint: both runs need the same languages, seed and "
                      "validation size)")
         found["frozen"] = (other["val_probs"], other["dev_probs"])
     return found, run
+
+
+def saved_scores(path: Path):
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        sys.exit(f"{path}: cannot read a run's saved scores ({error}) (hint: the FILE-<variant>.npz that "
+                 "benchmarks/brighter.py --json FILE wrote)")
 
 
 def ngram_members(run, seed: int, validation_size: float, features: dict[str, str], refit: bool) -> dict:
@@ -71,7 +79,7 @@ def ngram_members(run, seed: int, validation_size: float, features: dict[str, st
         data, train, val, dev = run_rows(run, seed, validation_size, Path(tmp))
         union = align(data.with_held_out_in_train(), ["train"], labels, "train")
         for name, spec in features.items():
-            settings = feature_spec(spec)
+            settings = feature_spec(spec)  # checked before any fitting, in main
             fitted = NgramModel.fit(train.texts, train.truth, train.mask, train.languages, labels, 1.0,
                                     features=settings)
             val_scores = fitted.predict_proba(val.texts, val.languages)
@@ -97,15 +105,21 @@ def tfidf_predictions(run, seed: int, validation_size: float) -> np.ndarray:
 
 def feature_spec(spec: str):
     """'1-2/2-5' (word and character n-gram lengths), optionally '/MAX' (character n-grams kept per language) and
-    '/C' (the regressions' inverse regularisation): NgramFeatures."""
-    from dataclasses import replace
-
+    '/C' (the regressions' inverse regularisation): NgramFeatures. A malformed spec exits with one line."""
     from mlc.model.ngrams import NgramFeatures
 
-    parts = spec.split("/")
-    words, chars = (tuple(int(n) for n in part.split("-")) for part in parts[:2])
-    settings = NgramFeatures.ranges(words, chars, *([int(parts[2])] if len(parts) > 2 else []))
-    return replace(settings, C=float(parts[3])) if len(parts) > 3 else settings
+    default, parts = NgramFeatures(), spec.split("/")
+    try:
+        words, chars = (tuple(int(n) for n in part.split("-", 1)) for part in parts[:2])
+        if len(parts) > 4 or not all(len(r) == 2 and 1 <= r[0] <= r[1] for r in (words, chars)):
+            raise ValueError
+        return NgramFeatures({**default.words, "ngram_range": words},
+                             {**default.chars, "ngram_range": chars,
+                              "max_features": int(parts[2]) if len(parts) > 2 else default.chars["max_features"]},
+                             float(parts[3]) if len(parts) > 3 else default.C)
+    except ValueError:
+        sys.exit(f"--ngram-features {spec}: expected WORDS/CHARS[/MAX[/C]] with n-gram lengths as MIN-MAX, e.g. "
+                 f"1-3/1-6 or 1-2/2-5/200000/8")
 
 
 def simplex(size: int, step: float = 0.1) -> list[tuple[float, ...]]:
@@ -160,10 +174,10 @@ def main() -> None:
     parser.add_argument("--section", default="stacking", help="RESULTS.md section to write")
     parser.add_argument("--no-results", action="store_true")
     opts = parser.parse_args()
+    requested = {f"n-grams {spec}": spec for spec in opts.ngram_features if feature_spec(spec)}  # checked first
     found, run = members(opts.npz, opts.frozen)
     combos = {"encoder + n-grams, 0.5 (one weight)": (["encoder", "n-grams"], (0.5, 0.5)),
               "encoder + n-grams, per language": (["encoder", "n-grams"], "per-language")}
-    requested = {f"n-grams {spec}": spec for spec in opts.ngram_features}
     features = {**({f"n-grams {DEFAULT_FEATURES}": DEFAULT_FEATURES} if opts.refit_ngrams else {}), **requested}
     found.update(ngram_members(run, opts.seed, opts.validation_size, features, opts.refit_ngrams))
     for name in features:

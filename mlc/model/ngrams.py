@@ -1,5 +1,6 @@
-"""The n-gram side of a bundle: per language, TF-IDF of word n-grams and character n-grams (1-2 and 2-5 by default,
-NgramFeatures) with a logistic regression per label, blended with the encoder's probabilities: p = (1 - w) * encoder + w * n-grams.
+"""The n-gram side of a bundle: per language, TF-IDF of word and character n-grams (1-2 and 2-5 by default, see
+NgramFeatures) with a logistic regression per label, blended with the encoder's probabilities:
+p = (1 - w) * encoder + w * n-grams.
 
 Why: on BRIGHTER (28 languages) the small embedded encoder and such a TF-IDF model each win in different languages,
 and their mean beats both (benchmarks/RESULTS.md, section ngram_blend). Stored without pickle: vocabularies in JSON,
@@ -29,9 +30,6 @@ INDEX_FILE = "index.json"
 MIN_DF_ROWS = 100  # languages with at least this many training rows drop n-grams seen in only one text
 PARALLEL_MIN_ROWS = 5_000  # below this, starting worker processes costs more than it saves
 
-def _ranged(params: dict) -> dict:
-    return {**params, "ngram_range": tuple(params["ngram_range"])}  # JSON gives lists back
-
 
 @dataclass(frozen=True)
 class NgramFeatures:
@@ -44,20 +42,15 @@ class NgramFeatures:
     C: float = 4.0
 
     @classmethod
-    def ranges(cls, words: tuple[int, int], chars: tuple[int, int], max_chars: int = 200_000) -> NgramFeatures:
-        """The default settings with other n-gram lengths (and cap on character n-grams per language)."""
-        default = cls()
-        return cls({**default.words, "ngram_range": tuple(words)},
-                   {**default.chars, "ngram_range": tuple(chars), "max_features": max_chars}, default.C)
-
-    @classmethod
     def from_index(cls, index: dict) -> NgramFeatures:
-        return cls(_ranged(index["words"]), _ranged(index["chars"]), float(index["C"]))
+        """The settings ngrams/index.json recorded (JSON gives the n-gram ranges back as lists)."""
+        def ranged(params: dict) -> dict:
+            return {**params, "ngram_range": tuple(params["ngram_range"])}
+
+        return cls(ranged(index["words"]), ranged(index["chars"]), float(index["C"]))
 
     def to_index(self) -> dict:
         return asdict(self)
-
-
 
 
 @dataclass
@@ -236,8 +229,9 @@ class NgramModel:
         for lang, name in index["languages"].items():
             arrays = load_file(str(source / f"{name}.safetensors"))
             vocab = json.loads((source / f"{name}.json").read_text("utf-8"))
-            models[lang] = LanguageNgrams(_vectorizer(features.words, vocabulary=vocab["words"], idf=arrays["word_idf"]),
-                                          _vectorizer(features.chars, vocabulary=vocab["chars"], idf=arrays["char_idf"]),
-                                          arrays["coef"], arrays["intercept"], arrays["columns"])
+            models[lang] = LanguageNgrams(
+                _vectorizer(features.words, vocabulary=vocab["words"], idf=arrays["word_idf"]),
+                _vectorizer(features.chars, vocabulary=vocab["chars"], idf=arrays["char_idf"]),
+                arrays["coef"], arrays["intercept"], arrays["columns"])
         return cls(index["labels"], models, index["weight"], index.get("skipped"), index.get("language_weights"),
                    features)
