@@ -3,6 +3,7 @@ scripts rather than typed by hand."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import tempfile
@@ -13,12 +14,22 @@ HEADER = "# Benchmark results\n\nThe current state: one section per benchmark, e
 
 
 def update_section(name: str, markdown: str) -> None:
-    text = RESULTS.read_text("utf-8") if RESULTS.exists() else HEADER
-    begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
-    block = f"{begin}\n{markdown.strip()}\n{end}"
-    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
-    fd, tmp = tempfile.mkstemp(dir=RESULTS.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, RESULTS)
+    """Replace (or append) section `name`, atomically; benchmarks that finish at once take turns (an exclusive lock
+    on the folder), so one never writes back a file without the other's section."""
+    folder = os.open(RESULTS.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        text = RESULTS.read_text("utf-8") if RESULTS.exists() else HEADER
+        begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
+        block = f"{begin}\n{markdown.strip()}\n{end}"
+        pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+        text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+        fd, tmp = tempfile.mkstemp(dir=RESULTS.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, RESULTS)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    finally:
+        os.close(folder)  # releases the lock
