@@ -62,6 +62,10 @@ class TrainArgs(DataArgs):
     weight_decay: float = option(0.01, "AdamW weight decay (not applied to biases and LayerNorm).", at_least=0)
     warmup_ratio: float = option(0.1, "Fraction of each stage's steps spent warming the learning rate up.", at_least=0, below=1)
     max_grad_norm: float = option(1.0, "Gradient clipping norm (0 turns it off).", at_least=0)
+    ema_decay: float = option(0.0, "Weight averaging: keep an exponential moving average of the trainable weights, "
+                                   "moved towards them by 1 - decay after every optimiser step, and end each stage "
+                                   "with the average instead of the last weights (0.999: about the last 1,000 "
+                                   "steps); 0 (default) keeps the last weights.", at_least=0, below=1)
     freeze_embeddings: bool = option(True, "Freeze the word-embedding table (most of a multilingual model's "
                                          "parameters; much faster on CPU).")
     freeze_layers: int = option(0, "Freeze the lowest N encoder layers.", at_least=0)
@@ -148,6 +152,9 @@ class TrainArgs(DataArgs):
         if self.mode == "head-only" and int(os.environ.get("WORLD_SIZE", 1)) > 1:
             raise ConfigError("--mode head-only runs in one process (its heads fit in seconds); launch it without "
                               "torchrun or accelerate")
+        if self.mode == "head-only" and self.ema_decay:
+            raise ConfigError("--ema-decay averages fine-tuned weights; --mode head-only fits its heads in closed form "
+                              "(hint: drop --ema-decay, or --mode fine-tune)")
         if self.problem == "single_label" and self.ngram_weight:
             raise ConfigError("the n-gram blend is for multi_label (hint: --ngram-weight 0, or leave it unset)")
         if self.blend == "per-language" and not self.ngram_share:

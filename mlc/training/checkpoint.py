@@ -34,8 +34,9 @@ def _cpu(weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: dict[str, Any], args,
-                    best_weights: dict[str, torch.Tensor] | None = None) -> None:
-    """Everything a resumed run needs, atomically; `best_weights`: early stopping's best weights of the stage."""
+                    best_weights: dict[str, torch.Tensor] | None = None, average: dict | None = None) -> None:
+    """Everything a resumed run needs, atomically; `best_weights`: early stopping's best weights of the stage;
+    `average`: the stage's weight average (mlc.training.averaging)."""
     from safetensors.torch import save_file
 
     with atomic_folder(folder) as tmp:
@@ -46,8 +47,9 @@ def save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: di
         device = next(model.parameters()).device
         if device.type == "cuda":  # dropout on a GPU draws from the GPU's generator
             rng["cuda_rng"] = torch.cuda.get_rng_state(device)
+        extra = {} if average is None else {"weight_average": average}
         torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "scaler": scaler.state_dict(), **rng}, tmp / "optimizer.pt")
+                    "scaler": scaler.state_dict(), **rng, **extra}, tmp / "optimizer.pt")
         (tmp / STATE_FILE).write_text(json.dumps({**state, "args": asdict(args), "data_files": data_digest(args)},
                                                  indent=2), "utf-8")
 

@@ -27,6 +27,7 @@ from mlc.model.encoders import check_max_length, load_tokenizer, resolve_model
 from mlc.model.modeling import MlcForSequenceClassification
 from mlc.model.scoring import score_ids
 from mlc.training.args import TrainArgs
+from mlc.training.averaging import WeightAverage
 from mlc.training.checkpoint import checkpoint_dir, load_checkpoint, save_checkpoint
 from mlc.training.early_stopping import BestTracker, rank
 from mlc.training.losses import multilabel_loss, positive_weights, single_label_loss
@@ -56,6 +57,7 @@ class _Run:
     checkpoints: Path | None
     resume: dict | None
     seen: int = 0
+    average: WeightAverage | None = None  # the stage's weight average, with --ema-decay
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -239,6 +241,7 @@ class Trainer:
             if not batches:
                 raise ConfigError(f"stage {stage.name} has fewer batches than processes ({self.world.size})")
         optimizer, scheduler = self._optimizer(run.model, math.ceil(len(batches) / args.gradient_accumulation))
+        run.average = WeightAverage(run.model, args.ema_decay) if args.ema_decay else None
         best = BestTracker(args.early_stopping_patience)
         done = self._restore_stage(run, index, stage, len(batches), optimizer, scheduler, best)
         run.model.train()
@@ -256,6 +259,8 @@ class Trainer:
                 continue
             loss, losses = self._checked_loss(run, stage, number, losses), []
             self._optimizer_step(run.model, optimizer, scheduler)
+            if run.average is not None:
+                run.average.update()
             rate = run.seen / (time.perf_counter() - run.started)
             bar.set_postfix(loss=f"{loss:.4f}", samples_s=f"{rate:.1f}", refresh=False)
             if self._after_step(run, index, stage, number, loss, rate, optimizer, scheduler, best):
@@ -290,6 +295,8 @@ class Trainer:
             torch.cuda.set_rng_state(saved["cuda_rng"], self.device)
         if "scaler" in saved:
             self.scaler.load_state_dict(saved["scaler"])
+        if run.average is not None:
+            run.average.load_state_dict(saved["weight_average"])
         if "early_stopping" in state:
             best.restore(state["early_stopping"], state.get("best_model"), self.device)
         self._say(f"mlc: resuming {stage.name} at batch {state['batches_done'] + 1} of {total} (step "
@@ -362,15 +369,24 @@ class Trainer:
                 save_checkpoint(run.checkpoints, run.model, optimizer, scheduler, self.scaler, {
                     "stage_index": index, "batches_done": number, "global_step": step, "seen": run.seen,
                     "stage_metrics": run.result.stage_metrics, "stage_epochs": run.result.choices,
-                    "early_stopping": best.summary()}, args, best.state)
+                    "early_stopping": best.summary()}, args, best.state,
+                    None if run.average is None else run.average.state_dict())
             distributed.barrier()
         return bool(args.max_steps and step >= args.max_steps)
 
     def _end_stage(self, run: _Run, stage: Stage, best: BestTracker) -> bool:
-        """The stage's validation metrics, from its best evaluation's weights if they beat the last ones; True when
-        those weights were kept."""
+        """The stage's validation metrics, from its best evaluation's weights if they beat the last ones (or, with
+        --ema-decay, their average); True when those weights were kept."""
         if "validation" not in self.data.splits:
+            if run.average is not None:
+                run.average.apply()
             return False
+        if run.average is not None:
+            last = self.evaluate(run.model, run.tokenizer)["all"]
+            run.average.apply()
+            self._say(f"mlc: {stage.name}: ends with the weights' average over its steps (--ema-decay "
+                      f"{self.args.ema_decay}); the last weights scored validation macro-F1 {last['macro_f1']:.4f}"
+                      + ("" if last.get("macro_ap") is None else f", macro average precision {last['macro_ap']:.4f}"))
         metrics = self.evaluate(run.model, run.tokenizer)
         kept = best.state is not None and rank(best.metrics) > rank(metrics)
         if kept:
