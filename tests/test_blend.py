@@ -103,3 +103,20 @@ def test_an_output_inside_the_extra_data_is_refused(tmp_path):
     with pytest.raises(OutputError, match=r"is inside the input folder .*corrections"):
         args.check_output()
     assert sorted(p.name for p in extra.iterdir()) == ["feedback.jsonl"]
+
+
+@pytest.mark.parametrize("validation_size", ["0.2", "0"])
+def test_auto_blend_is_per_language_with_validation_rows_and_says_when_there_are_none(tiny_model_dir, tmp_path,
+                                                                                     validation_size):
+    out = tmp_path / "bundle"
+    run = run_module("mlc.train", "--data", "examples/support_tickets.csv", "--model", str(tiny_model_dir),
+                     "--output", str(out), "--schedule", "joint", "--max-steps", "2", "--max-length", "32",
+                     "--validation-size", validation_size, timeout=300)  # --blend auto: the default
+    assert run.returncode == 0, run.stderr[-3000:]
+    index = json.loads((out / NGRAMS_DIR / "index.json").read_text("utf-8"))
+    says = "no validation rows, so the n-gram model's weight is --ngram-weight 0.5 in every language"
+    if validation_size == "0":
+        assert says in run.stderr and not index.get("language_weights") and index["weight"] == 0.5
+    else:
+        assert says not in run.stderr and "n-gram weight per language" in run.stderr
+        assert set(index["language_weights"]) == set(Classifier.load(out).ngrams.models)

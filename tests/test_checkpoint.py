@@ -9,6 +9,8 @@ import pytest
 import torch
 
 from mlc.core.errors import ConfigError
+from mlc.core.fingerprint import file_digest
+from mlc.data import load_data
 from mlc.training.args import TrainArgs
 from mlc.training.checkpoint import BEST_FILE, checkpoint_dir, load_checkpoint, save_checkpoint
 
@@ -31,7 +33,7 @@ def test_checkpoint_round_trip(tmp_path):
     best = {k: v * 2 for k, v in model.state_dict().items()}
     save_checkpoint(folder, model, optimizer, scheduler, scaler, {"global_step": 7}, args, best)
     assert (folder / BEST_FILE).is_file() and not list(tmp_path.glob(".*tmp*"))
-    state = load_checkpoint(folder, args)
+    state = load_checkpoint(folder, args, None)
     assert state["global_step"] == 7
     assert all(torch.equal(state["model"][k], v) for k, v in model.state_dict().items())
     assert all(torch.equal(state["best_model"][k], v) for k, v in best.items())
@@ -46,7 +48,7 @@ def test_resuming_with_options_that_change_the_run_is_refused(tmp_path, change):
     save_checkpoint(folder, *_parts(), {"global_step": 1}, args)
     names = ", ".join(sorted(change))
     with pytest.raises(ConfigError, match=rf"cannot resume with different {names} \(the checkpoint has "):
-        load_checkpoint(folder, replace(args, **change))
+        load_checkpoint(folder, replace(args, **change), None)
 
 
 def test_options_that_cannot_change_the_model_may_differ_on_resume(tmp_path):
@@ -55,20 +57,22 @@ def test_options_that_cannot_change_the_model_may_differ_on_resume(tmp_path):
     save_checkpoint(folder, *_parts(), {"global_step": 1}, args)
     free = {"logging_steps": 3, "checkpoint_steps": 9, "threads": 1, "cache_dir": "elsewhere", "export": "onnx",
             "eval_batch_size": 8, "ddp_backend": "gloo", "resume": True, "overwrite": True, "max_steps": 50}
-    assert load_checkpoint(folder, replace(args, **free))["global_step"] == 1
+    assert load_checkpoint(folder, replace(args, **free), None)["global_step"] == 1
 
 
 def test_resuming_on_changed_data_is_refused(tmp_path):
     data = tmp_path / "d.csv"
-    data.write_text("text,labels\nhello,a\n", encoding="utf-8")
+    data.write_text("text,labels\nhello,a\nhola,b\n", encoding="utf-8")
     args = TrainArgs(data=str(data), output=str(tmp_path / "bundle"))
     folder = checkpoint_dir(args.output)
-    save_checkpoint(folder, *_parts(), {"global_step": 1}, args)
-    assert load_checkpoint(folder, args)["global_step"] == 1
+    files = load_data(str(data), validation_size=0).info["files"]
+    assert files["data"] == {"d.csv": file_digest(data)} and files["validation"] is None
+    save_checkpoint(folder, *_parts(), {"global_step": 1, "data_files": files}, args)
+    assert load_checkpoint(folder, args, load_data(str(data), validation_size=0).info["files"])["global_step"] == 1
     stat = data.stat()
-    data.write_text("text,labels\nhellO,a\n", encoding="utf-8")  # same size, same modification time
+    data.write_text("text,labels\nhellO,a\nhola,b\n", encoding="utf-8")  # same size, same modification time
     os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     with pytest.raises(ConfigError, match="the training data changed since the checkpoint was saved"):
-        load_checkpoint(folder, args)
+        load_checkpoint(folder, args, load_data(str(data), validation_size=0).info["files"])
     with pytest.raises(ConfigError, match="no checkpoint to resume from"):
-        load_checkpoint(tmp_path / "nothing", args)
+        load_checkpoint(tmp_path / "nothing", args, files)

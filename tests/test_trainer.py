@@ -250,6 +250,18 @@ def test_resume_refuses_changed_options_and_missing_checkpoints(tiny_model_dir, 
         Trainer(tiny_args(tiny_model_dir, tmp_path, batch_size=4, resume=True, schedule="joint")).train()
 
 
+def test_resume_compares_the_data_as_it_was_read_not_as_it_is_when_the_checkpoint_is_saved(tiny_model_dir, tmp_path):
+    data = tmp_path / "tickets.csv"
+    shutil.copyfile("examples/support_tickets.csv", data)
+    first = Trainer(tiny_args(tiny_model_dir, tmp_path, data=str(data), max_steps=2, checkpoint_steps=2,
+                              schedule="joint"))
+    with data.open("a", encoding="utf-8") as handle:  # edited after the run read it, before its checkpoint
+        handle.write('x-new,"A late row",en,billing\n')
+    first.train()
+    with pytest.raises(ConfigError, match="the training data changed since the checkpoint was saved"):
+        Trainer(tiny_args(tiny_model_dir, tmp_path, data=str(data), resume=True, schedule="joint")).train()
+
+
 def test_cli_resumes_after_kill_9(tiny_model_dir, tmp_path):
     import os
     import signal

@@ -74,7 +74,7 @@ def fit_and_refit(args: TrainArgs, data=None, keep_first: bool = False):
     first_args = replace(args, refit="none", output=str(held_out), export="none", overwrite=True,
                          resume=args.resume and checkpoint_dir(held_out).exists())
     if args.resume and finished:
-        _check_same_options(held_out, first_args)
+        _check_same_options(held_out, first_args, data)
         print(f"mlc: the first run is in {held_out} already; refitting", file=sys.stderr)
         first = FirstRun(held_out, _result_of(held_out))
     else:
@@ -91,16 +91,16 @@ def fit_and_refit(args: TrainArgs, data=None, keep_first: bool = False):
             shutil.rmtree(held_out, ignore_errors=True)
 
 
-def _check_same_options(folder: Path, args: TrainArgs) -> None:
+def _check_same_options(folder: Path, args: TrainArgs, data) -> None:
     """A resumed refit reuses a finished first run only if it was trained with these options (those a resume may
     change aside) on these data files: otherwise the bundle would mix two recipes or two data sets, silently."""
-    from mlc.training.checkpoint import changed_options, data_digest
+    from mlc.training.checkpoint import changed_options
 
     changed = changed_options(json.loads((folder / "training_args.json").read_text("utf-8")), args)
     if changed:
         raise ConfigError(f"{folder}: its first run was trained with other {', '.join(changed)} (hint: --resume with "
                           "its options, or remove it to train the first run again)")
-    if json.loads((folder / "data_summary.json").read_text("utf-8")).get("files") != data_digest(args):
+    if json.loads((folder / "data_summary.json").read_text("utf-8")).get("files") != data.info.get("files"):
         raise ConfigError(f"{folder}: its first run was trained on other data files, or they changed since (hint: "
                           "--resume with the same files, or remove it to train the first run again)")
 
@@ -162,7 +162,8 @@ def _train_and_write(args: TrainArgs, data=None, first: FirstRun | None = None):
 
 def check_held_out(args: TrainArgs, data) -> None:
     """--blend per-language and --refit need validation rows (to choose weights, thresholds and epochs on):
-    refused before training when there are none, rather than ignored after it."""
+    refused before training when there are none, rather than ignored after it; --blend auto says that it falls back
+    to one weight."""
     if "validation" in data.splits:
         return
     hint = "(hint: --validation-size 0.1, or --validation FILE)"
@@ -172,6 +173,9 @@ def check_held_out(args: TrainArgs, data) -> None:
     if args.refit != "none":
         raise ConfigError(f"--refit {args.refit} trains again on train + validation once the thresholds are chosen on the "
                           f"validation rows, and this data has none {hint}")
+    if args.blend == "auto" and args.ngram_share:
+        print(f"mlc: no validation rows, so the n-gram model's weight is --ngram-weight {args.ngram_share:g} in every "
+              f"language (--blend auto chooses it per language when there are some {hint})", file=sys.stderr)
 
 
 def _write(args: TrainArgs, result, output: Path, log_path: Path | None, device: str,

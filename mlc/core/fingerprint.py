@@ -44,3 +44,17 @@ def check_unchanged(path: str | os.PathLike, stamp: tuple[int, int, str] | None)
 def files_digest(paths: Iterable[Path], root: Path) -> dict[str, str]:
     """{path relative to root: digest} of each file."""
     return {str(path.relative_to(root)): file_digest(path) for path in sorted(paths)}
+
+
+def inputs_digest(inputs: dict[str, str | None]) -> dict[str, dict[str, str] | None]:
+    """Per named input (a file or a folder): the digest of each file it is or holds (None: not a local path, e.g. a
+    hub data set)."""
+    found: dict[str, dict[str, str] | None] = {}
+    for name, value in inputs.items():
+        path = Path(value) if value else None
+        if path is None or not path.exists():
+            found[name] = None
+            continue
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        found[name] = files_digest(files, path.parent if path.is_file() else path)
+    return found

@@ -17,6 +17,7 @@ from mlc.core.errors import (
     EmptyTextError,
     LabelValueError,
 )
+from mlc.core.fingerprint import inputs_digest
 from mlc.core.text import normalize_text
 from mlc.data.args import DataArgs
 from mlc.data.labels import (
@@ -45,6 +46,10 @@ _KNOWN_COLUMNS = {*TEXT_COLUMNS, *ID_COLUMNS, *LANGUAGE_COLUMNS, "labels", "labe
 
 class DataWarning(UserWarning):
     """Something worth knowing about the data that does not stop loading (e.g. a label absent from training)."""
+
+
+# The options naming files whose bytes a trained model depends on (their digests: MultiLabelData.info["files"]).
+DATA_INPUTS = ("data", "validation", "test", "extra_data", "label_names")
 
 
 @dataclass
@@ -294,6 +299,8 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
     file, line and column of bad input.
     """
     args = checked_args(data, options)
+    # The bytes this load learns from, taken before reading: a resumed run or a refit compares them with its own.
+    files = inputs_digest({name: getattr(args, name) for name in DATA_INPUTS})
     tables, roots = _read_tables(args)
     label_names = find_label_names(args, roots)
     reading = Reading()
@@ -301,7 +308,7 @@ def load_data(data: str | Path | DataArgs | None = None, **options: Any) -> Mult
     labels = label_list({n for rows in examples.values() for e in rows for n in e.names}, label_names, reading,
                         args.data)
     info: dict[str, Any] = {"args": asdict(args), "sources": {s: [t.path for t, _ in tables[s]] for s in tables},
-                            "validation_source": "given" if "validation" in examples else None}
+                            "validation_source": "given" if "validation" in examples else None, "files": files}
     _split_off(examples, labels, args, info)
     _add_extra(examples, info)
     found_warnings = _data_warnings(examples, labels, reading.notes)

@@ -22,10 +22,10 @@ from mlc.metrics.thresholds import tune
 from mlc.model.ngrams import mix
 
 
-def calibrate_bundle(folder, data: MultiLabelData, objective: str, device: str = "auto", blend: str = "global",
+def calibrate_bundle(folder, data: MultiLabelData, objective: str, device: str = "auto", blend: str = "auto",
                      shrinkage: float = 100.0) -> None:
     """Tune `folder`'s thresholds by `objective` ("none": keep 0.5) on `data`'s validation and holdout rows and
-    write its evaluation/ report; nothing happens without a validation split. With `blend="per-language"`, the
+    write its evaluation/ report; nothing happens without a validation split. With `blend` per-language (or auto), the
     n-gram model's weight is first chosen per language on those rows (mlc.metrics.blend), and the thresholds are
     tuned on the scores it gives. `folder` is the bundle being written (a temporary folder), so a kill leaves no
     half-calibrated bundle behind."""
@@ -34,7 +34,7 @@ def calibrate_bundle(folder, data: MultiLabelData, objective: str, device: str =
     classifier = Classifier.load(folder, device, backend="torch")
     parts = ["validation", *(["holdout"] if "holdout" in data.splits else [])]
     rows = align(data, parts, classifier.labels, "+".join(parts))
-    if blend == "per-language" and classifier.ngrams is not None:
+    if blend != "global" and classifier.ngrams is not None:
         probs = choose_language_weights(folder, classifier, rows, shrinkage)
     else:
         probs = classifier.predict_proba(rows.texts, languages=rows.languages)

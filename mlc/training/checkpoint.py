@@ -13,7 +13,6 @@ import torch
 
 from mlc.core.atomic import atomic_folder
 from mlc.core.errors import ConfigError
-from mlc.core.fingerprint import files_digest
 
 STATE_FILE = "state.json"
 BEST_FILE = "best.safetensors"
@@ -50,35 +49,20 @@ def save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: di
         extra = {} if average is None else {"weight_average": average}
         torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                     "scaler": scaler.state_dict(), **rng, **extra}, tmp / "optimizer.pt")
-        (tmp / STATE_FILE).write_text(json.dumps({**state, "args": asdict(args), "data_files": data_digest(args)},
-                                                 indent=2), "utf-8")
+        (tmp / STATE_FILE).write_text(json.dumps({**state, "args": asdict(args)}, indent=2), "utf-8")
 
 
-def data_digest(args) -> dict[str, dict[str, str] | None]:
-    """Per data option (data, validation, test, extra_data, label_names): the digest of each file it names or holds (None: not
-    a local path, e.g. a hub data set)."""
-    found: dict[str, dict[str, str] | None] = {}
-    for name in ("data", "validation", "test", "extra_data", "label_names"):
-        value = getattr(args, name, None)
-        path = Path(value) if value else None
-        if path is None or not path.exists():
-            found[name] = None
-            continue
-        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-        found[name] = files_digest(files, path.parent if path.is_file() else path)
-    return found
-
-
-def load_checkpoint(folder: Path, args) -> dict[str, Any]:
+def load_checkpoint(folder: Path, args, data_files: dict | None) -> dict[str, Any]:
     """The saved state (model weights under `model`, optimiser state under `optimizer`), after checking that the
-    run's options match the checkpoint's."""
+    run's options match the checkpoint's and `data_files` (the digests of the data this run loaded,
+    MultiLabelData.info["files"]) its state's `data_files`."""
     from safetensors.torch import load_file
 
     if not (folder / STATE_FILE).is_file():
         raise ConfigError(f"{folder}: no checkpoint to resume from (hint: train with --checkpoint-steps N; without "
                           "--resume a run starts from scratch)")
     state = json.loads((folder / STATE_FILE).read_text("utf-8"))
-    check_resumable(folder, state, args)
+    check_resumable(folder, state, args, data_files)
     state["model"] = load_file(folder / "model.safetensors")
     if (folder / BEST_FILE).is_file():
         state["best_model"] = load_file(folder / BEST_FILE)
@@ -92,7 +76,7 @@ def changed_options(saved: dict[str, Any], args) -> list[str]:
     return [k for k in sorted(set(saved) | set(current)) if k not in FREE_OPTIONS and saved.get(k) != current.get(k)]
 
 
-def check_resumable(folder: Path, state: dict[str, Any], args) -> None:
+def check_resumable(folder: Path, state: dict[str, Any], args, data_files: dict | None) -> None:
     """Refuse to resume with any option but FREE_OPTIONS changed, or with data files whose bytes changed."""
     saved = state["args"]
     changed = changed_options(saved, args)
@@ -100,6 +84,6 @@ def check_resumable(folder: Path, state: dict[str, Any], args) -> None:
         raise ConfigError(f"{folder}: cannot resume with different {', '.join(changed)} (the checkpoint has "
                           + ", ".join(f"{k}={saved.get(k)!r}" for k in changed) + ") (hint: resume with the "
                           f"checkpoint's options; only {', '.join(FREE_OPTIONS)} may change)")
-    if state.get("data_files") != data_digest(args):
+    if state.get("data_files") != data_files:
         raise ConfigError(f"{folder}: cannot resume: the training data changed since the checkpoint was saved (hint: "
                           "resume with the same data files, or remove the checkpoint to start over)")

@@ -12,7 +12,6 @@ from mlc.bundle.text_hashes import save_text_hashes
 from mlc.bundle.thresholds import default_thresholds
 from mlc.data.loader import column_values
 from mlc.training.args import TrainArgs
-from mlc.training.checkpoint import data_digest
 from mlc.training.result import TrainResult
 
 
@@ -35,7 +34,7 @@ def save_trained(result: TrainResult, args: TrainArgs, folder: Path, log_path: P
                                          "choices": result.choices, "refit": result.refit})
     write_json(folder / "training_args.json", asdict(args))
     summary = data.summary()
-    write_json(folder / "data_summary.json", {**summary, "files": data_digest(args)})  # which bytes it learnt from
+    write_json(folder / "data_summary.json", {**summary, "files": data.info.get("files")})  # the bytes it learnt from
     if log_path is not None and log_path.exists():
         shutil.copyfile(log_path, folder / "train-log.jsonl")
     (folder / "README.md").write_text(model_card(args, result, summary), "utf-8")

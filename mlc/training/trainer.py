@@ -369,7 +369,7 @@ class Trainer:
                 save_checkpoint(run.checkpoints, run.model, optimizer, scheduler, self.scaler, {
                     "stage_index": index, "batches_done": number, "global_step": step, "seen": run.seen,
                     "stage_metrics": run.result.stage_metrics, "stage_epochs": run.result.choices,
-                    "early_stopping": best.summary()}, args, best.state,
+                    "early_stopping": best.summary(), "data_files": self.data.info.get("files")}, args, best.state,
                     None if run.average is None else run.average.state_dict())
             distributed.barrier()
         return bool(args.max_steps and step >= args.max_steps)
@@ -420,7 +420,7 @@ class Trainer:
     def _resume_state(self, model: MlcForSequenceClassification) -> dict | None:
         if not self.args.resume:
             return None
-        state = load_checkpoint(checkpoint_dir(self.args.output), self.args)
+        state = load_checkpoint(checkpoint_dir(self.args.output), self.args, self.data.info.get("files"))
         model.load_state_dict(state.pop("model"))
         return state
 
