@@ -157,6 +157,10 @@ def test_json_endpoint_answers_like_the_gradio_api(server, tiny_bundle):
     (b'{"texts": ["ok"], "thresholds": [0.2]}', 422, "the field 'thresholds' must be an object"),
     (b'{"texts": ["ok"], "threshold": 0.2}', 422, "unknown field 'threshold'"),
     (b'{"texts": [' + b", ".join([b'"t"'] * 257) + b"]}", 413, "one request takes at most 256"),
+    (b'{"texts": ["ok"], "explain": "3"}', 422, "the field 'explain' must be a whole number of words from 0 to 20"),
+    (b'{"texts": ["ok"], "explain": 21}', 422, "the field 'explain' must be a whole number of words from 0 to 20"),
+    (b'{"texts": ["ok"], "explain": true}', 422, "the field 'explain' must be a whole number of words"),
+    (b'{"texts": [' + b", ".join([b'"t"'] * 33) + b'], "explain": 1}', 413, "with 'explain', one request takes at most 32"),
 ])
 def test_json_endpoint_refuses_bad_requests_in_one_line(server, body, status, message):
     import httpx
@@ -188,6 +192,32 @@ def test_json_endpoint_under_concurrent_clients(server):
         assert got["labels"] == expected["labels"] or any(abs(got["scores"][k] - got["thresholds"][k]) < 1e-3
                                                           for k in got["scores"])
         assert got["scores"] == pytest.approx(expected["scores"], abs=5e-3)  # batch padding moves scores a little
+
+
+def test_json_endpoint_explains_each_predicted_label_by_its_strongest_words(server, tiny_bundle):
+    import httpx
+
+    from mlc import Classifier
+
+    clf = Classifier.load(tiny_bundle)
+    texts = ["Mi pedido llegó roto y quiero un reembolso.", "My card was charged twice for the same order.", "?!"]
+    forced = {label: 0.0 for label in clf.labels[:2]}  # every text has these two labels predicted
+    answer = httpx.post(server.url + "api/classify", json={"texts": texts, "thresholds": forced, "explain": 2},
+                        timeout=120)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    plain = httpx.post(server.url + "api/classify", json={"texts": texts, "thresholds": forced}, timeout=120).json()
+    assert all("words" not in result for result in plain["results"])  # asked for, or not there at all
+    for text, result, without in zip(texts[:2], results, plain["results"], strict=False):
+        assert result["labels"] == without["labels"] and set(result["words"]) == set(result["labels"])
+        for label, found in result["words"].items():
+            expected = {span.text: effect for span, effect in clf.explain(text, label=label,
+                                                                          language=result["language"])[label]}
+            assert 0 < len(found) <= 2 and all(effect > 0 for _, effect in found)
+            assert all(effect == pytest.approx(expected[word], abs=2e-3) for word, effect in found)
+            strongest = sorted(expected.values(), reverse=True)[: len(found)]
+            assert [e for _, e in found] == pytest.approx(strongest, abs=2e-3)
+    assert results[2]["words"] == {}  # no word to explain: the text is still classified
 
 
 def test_explain_api_gives_each_words_effect_on_a_label(server, tiny_bundle):

@@ -177,3 +177,14 @@ def test_a_resumed_refit_reuses_its_first_run_only_with_the_same_options_and_dat
     fit(options(files, tiny_model_dir, output, mode="head-only", blend="global", refit="all", resume=True))
     assert json.loads((output / "metrics.json").read_text("utf-8"))["refit"]["what"] == "all"
     assert not (tmp_path / "b.before-refit").exists()
+
+
+def test_an_existing_first_run_folder_is_refused_without_resume_or_overwrite(split_files, tiny_model_dir, tmp_path):
+    from mlc.core.errors import OutputError
+
+    kept = tmp_path / "b.before-refit"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("not mlc's", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"--refit all's first run .*b\.before-refit: exists already"):
+        fit(options(split_files, tiny_model_dir, tmp_path / "b", mode="head-only", refit="all"))
+    assert [p.name for p in kept.iterdir()] == ["notes.txt"] and not (tmp_path / "b").exists()

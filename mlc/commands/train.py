@@ -69,7 +69,7 @@ def fit_and_refit(args: TrainArgs, data=None, keep_first: bool = False):
 
     data = data if data is not None else load_data(args)
     check_held_out(args, data)
-    held_out = Path(f"{args.output}.before-refit")
+    held_out = Path(args.first_run_output)
     finished = (held_out / BUNDLE_FILE).is_file() and not checkpoint_dir(held_out).exists()
     first_args = replace(args, refit="none", output=str(held_out), export="none", overwrite=True,
                          resume=args.resume and checkpoint_dir(held_out).exists())

@@ -5,7 +5,9 @@ page and its Gradio-client API. Texts go through the same scoring worker as the 
          -d '{"texts": ["My card was charged twice"], "language": "en", "thresholds": {"billing": 0.3}}'
 
 answers {"results": [{"labels": [...], "scores": {...}, "thresholds": {...}, "language": ..., "detected_language":
-..., "note": ...}, ...]} in the order of the texts. A bad request is a 4xx status with {"error": "one line"}: 400
+..., "note": ...}, ...]} in the order of the texts; with "explain": K (1 to 20, for up to 32 texts) each result also
+holds "words": {label: [[word, effect], ...]}, the K strongest words of each predicted label, as `mlc.predict
+--explain K` writes them. A bad request is a 4xx status with {"error": "one line"}: 400
 for a body that is not a JSON object, 422 for a field that is wrong, 413 for too many texts, 503 while the model
 loads."""
 
@@ -22,7 +24,9 @@ from mlc.demo.service import DemoService, NotReady, friendly
 
 ROUTE = "/api/classify"
 MAX_TEXTS = 256
-FIELDS = ("texts", "language", "thresholds")
+MAX_EXPLAINED_TEXTS = 32  # each explained text costs one more scoring per word
+MAX_WORDS = 20
+FIELDS = ("texts", "language", "thresholds", "explain")
 
 
 class TooMany(ConfigError):
@@ -45,7 +49,15 @@ def classify(service: DemoService, payload: Any) -> dict[str, Any]:
         raise ConfigError("the field 'texts' must be a non-empty list of strings")
     if len(texts) > MAX_TEXTS:
         raise TooMany(f"the field 'texts' holds {len(texts)} texts; one request takes at most {MAX_TEXTS}")
-    return {"results": service.predict_many(texts, payload.get("language"), payload.get("thresholds"))}
+    explain = payload.get("explain", 0)
+    if isinstance(explain, bool) or not isinstance(explain, int) or not 0 <= explain <= MAX_WORDS:
+        raise ConfigError(f"the field 'explain' must be a whole number of words from 0 to {MAX_WORDS}, not "
+                          f"{type(explain).__name__} {explain!r}"[:200])
+    if explain and len(texts) > MAX_EXPLAINED_TEXTS:
+        raise TooMany(f"the field 'texts' holds {len(texts)} texts; with 'explain', one request takes at most "
+                      f"{MAX_EXPLAINED_TEXTS}")
+    return {"results": service.predict_many(texts, payload.get("language"), payload.get("thresholds"),
+                                            explain=explain)}
 
 
 STATUSES = ((NotReady, 503), (TooMany, 413), (BadBody, 400), (MlcError, 422))  # first match; anything else: 500

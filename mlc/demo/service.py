@@ -27,6 +27,7 @@ from mlc.demo.batching import MicroBatcher
 from mlc.demo.bundle import demo_labels, ensure_demo_bundle
 from mlc.inference.classifier import Classifier
 from mlc.inference.explain import Occlusion, occlude, words
+from mlc.inference.prediction import label_words
 from mlc.model.default_model import cache_root
 
 T = TypeVar("T")
@@ -36,12 +37,16 @@ AUTO = "auto-detect"
 
 @dataclass
 class Scored:
-    """One classified text: probabilities, the language used, and a note for the visitor (or '')."""
+    """One classified text: probabilities, the language used, and a note for the visitor (or ''); the text as
+    classified (trimmed, cut to max_chars) and the language it was scored in (`language` is None for one the bundle
+    does not know)."""
 
     probs: np.ndarray
     language: str | None
     detected: str | None
     note: str
+    text: str = ""
+    scored_in: str = ""
 
 
 class DemoService:
@@ -184,11 +189,11 @@ class DemoService:
                     for i, text in enumerate(texts)]
         rows = self.batcher.submit_many([p[0] for p in prepared], [p[1] for p in prepared])
         scored = []
-        for (_, resolved, detected, note), probs in zip(prepared, rows, strict=True):
+        for (text, resolved, detected, note), probs in zip(prepared, rows, strict=True):
             if clf.ngrams is not None and clf.ngrams.model_language(resolved) is None:
                 note = " ".join(filter(None, [note, "The bundle has no n-gram model for this language, so the "
                                                     "scores are the encoder's alone."]))
-            scored.append(Scored(probs, resolved if resolved in clf.languages else None, detected, note))
+            scored.append(Scored(probs, resolved if resolved in clf.languages else None, detected, note, text, resolved))
         return scored
 
     def _prepare(self, clf: Classifier, text: Any, given: str | None, field: str) -> tuple[str, str, str | None, str]:
@@ -220,20 +225,42 @@ class DemoService:
         return self.predict_many([text], language, thresholds, field="text")[0]
 
     def predict_many(self, texts: list[str], language: str | None = AUTO,
-                     thresholds: dict[str, float] | None = None, field: str = "texts") -> list[dict[str, Any]]:
-        """`predict` for each text (one language for all, or each detected), scored in shared batches."""
+                     thresholds: dict[str, float] | None = None, field: str = "texts", explain: int = 0
+                     ) -> list[dict[str, Any]]:
+        """`predict` for each text (one language for all, or each detected), scored in shared batches. With
+        `explain` K, each answer also holds "words": per predicted label, its K strongest words as [word, effect]
+        (as mlc.predict --explain writes them)."""
         clf = self.require()
         _check_type("thresholds", thresholds, dict)
         clf.resolve_thresholds(thresholds)  # a bad threshold costs no scoring
-        answers = []
-        for scored in self.score_many(texts, language, field):
+        answers, scored_texts = [], self.score_many(texts, language, field)
+        for scored in scored_texts:
             used = np.atleast_2d(clf.resolve_thresholds(thresholds, [scored.language]))[0]
             answers.append({"labels": self.decide(scored.probs, used.tolist(), scored.language),
                             "scores": {label: float(p) for label, p in zip(clf.labels, scored.probs, strict=True)},
                             "thresholds": {label: float(t) for label, t in zip(clf.labels, used, strict=True)},
                             "language": scored.language, "detected_language": scored.detected,
                             "note": scored.note})
+        if explain:
+            self._add_words(answers, scored_texts, explain)
         return answers
+
+    def _add_words(self, answers: list[dict[str, Any]], scored: list[Scored], k: int) -> None:
+        """Each answer's "words" (texts without a predicted label or a word get none)."""
+        labels = self.require().labels
+        chosen = [i for i, answer in enumerate(answers) if answer["labels"] and words(scored[i].text)]
+        occlusions = self._occlusions([scored[i].text for i in chosen], [scored[i].scored_in for i in chosen])
+        for answer in answers:
+            answer["words"] = {}
+        for i, occlusion in zip(chosen, occlusions, strict=True):
+            answers[i]["words"] = label_words(occlusion, labels, answers[i]["labels"], k)
+
+    def _occlusions(self, texts: list[str], languages: list[str]) -> list[Occlusion]:
+        """The occlusion of each text, every variant through the scoring worker (sharing batches with others)."""
+        if not texts:
+            return []
+        return occlude(texts, lambda variants, owners: np.stack(
+            self.batcher.submit_many(variants, [languages[i] for i in owners])))
 
     # ---- explanations and corrections -------------------------------------------------------------------------
 
@@ -247,9 +274,9 @@ class DemoService:
         spans = words(text)
         if not spans:
             raise ConfigError("the text has no word to explain (only punctuation or symbols)")
-        occlusion = occlude([text], lambda variants, _: np.stack(
-            self.batcher.submit_many(variants, [resolved] * len(variants))), [spans])[0]
-        scored = Scored(occlusion.scores, resolved if resolved in clf.languages else None, detected, note)
+        occlusion = self._occlusions([text], [resolved])[0]
+        scored = Scored(occlusion.scores, resolved if resolved in clf.languages else None, detected, note, text,
+                        resolved)
         return text, occlusion, scored
 
     def explain_label(self, text: str, language: str | None = AUTO, label: str | None = None) -> dict[str, Any]:

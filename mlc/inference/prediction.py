@@ -36,6 +36,10 @@ def _explain(classifier, texts: list[str], languages: list[str | None], results:
     found = classifier.explain_many([texts[i] for i in chosen], [languages[i] for i in chosen],
                                     progress=progress, **options)
     for i, occlusion in zip(chosen, found, strict=True):
-        results[i]["words"] = {label: [[span.text, round(effect, 6)] for span, effect in
-                                       occlusion.strongest(classifier.labels.index(label), k)]
-                               for label in results[i]["labels"]}
+        results[i]["words"] = label_words(occlusion, classifier.labels, results[i]["labels"], k)
+
+
+def label_words(occlusion, labels: list[str], predicted: list[str], k: int) -> dict[str, list[list]]:
+    """{label: its `k` strongest words as [word, effect]} for each predicted label (how outputs carry them)."""
+    return {label: [[span.text, round(effect, 6)] for span, effect in occlusion.strongest(labels.index(label), k)]
+            for label in predicted}

@@ -173,9 +173,16 @@ class TrainArgs(DataArgs):
     def check_output(self) -> None:
         """Refuse, before any work, an OUTPUT that would replace the data, the base model or an existing folder
         (unless --overwrite, or --resume continuing into it)."""
-        check_output_path(self.output, inputs=[self.data, self.validation, self.test, self.extra_data, self.model,
-                                          self.label_names],
-                          overwrite=self.overwrite or self.resume, folder=True)
+        inputs = [self.data, self.validation, self.test, self.extra_data, self.model, self.label_names]
+        check_output_path(self.output, inputs=inputs, overwrite=self.overwrite or self.resume, folder=True)
+        if self.refit == "all":  # the first run is written beside OUTPUT, under the same rules
+            check_output_path(self.first_run_output, inputs=inputs, overwrite=self.overwrite or self.resume,
+                              folder=True, option="--refit all's first run")
+
+    @property
+    def first_run_output(self) -> str:
+        """Where --refit all writes its first run (removed once the refit is written)."""
+        return f"{self.output}.before-refit"
 
     @property
     def ngram_share(self) -> float:
