@@ -12,6 +12,7 @@ train + held-back rows. Usage:
 
   python benchmarks/stacking.py /tmp/runs/perlang-perlang.npz --frozen /tmp/runs/ho-head-only-perlang.npz
   python benchmarks/stacking.py /tmp/runs/perlang-perlang.npz --ngram-features 1-2/2-5 1-3/1-6 --refit-ngrams
+  python benchmarks/stacking.py /tmp/runs/perlang-perlang.npz --compare /tmp/runs/seed7-seed7.npz   # recipes, seeds
 """
 
 from __future__ import annotations
@@ -39,20 +40,36 @@ RULE = "per-language-f1"
 DEFAULT_FEATURES = "1-2/2-5"  # mlc.model.ngrams.NgramFeatures()
 
 
-def members(npz: Path, frozen: Path | None) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.lib.npyio.NpzFile]:
+def members(npz: Path, frozen: Path | None, others: list[Path] = ()
+            ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.lib.npyio.NpzFile]:
     """{member: (held-back scores, dev scores)}; the n-gram model's missing scores (a language without a model)
-    take the fine-tuned encoder's."""
+    take the fine-tuned encoder's. `others`: more runs on the same rows, whose members are named
+    "encoder (<file name>)" and "n-grams (<file name>)"."""
     run = saved_scores(npz)
-    found = {"encoder": (run["val_probs"], run["dev_probs"])}
-    found["n-grams"] = tuple(np.where(np.isnan(run[f"{split}_ngram_probs"]), found["encoder"][i],
-                                      run[f"{split}_ngram_probs"]) for i, split in enumerate(("val", "dev")))
+    found = run_members(run)
     if frozen is not None:
-        other = saved_scores(frozen)
-        if not all(np.array_equal(run[key], other[key]) for key in ROWS):
-            sys.exit(f"{frozen}: its rows differ from {npz}'s (hint: both runs need the same languages, seed and "
-                     "validation size)")
+        other = same_rows(frozen, run, npz)
         found["frozen"] = (other["val_probs"], other["dev_probs"])
+    for path in others:
+        found.update({f"{name} ({path.stem})": scores for name, scores in run_members(same_rows(path, run, npz)).items()})
     return found, run
+
+
+def run_members(run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """A run's fine-tuned encoder and n-gram model (where a language has none, the encoder's scores)."""
+    encoder = (run["val_probs"], run["dev_probs"])
+    return {"encoder": encoder, "n-grams": tuple(np.where(np.isnan(run[f"{split}_ngram_probs"]), encoder[i],
+                                                          run[f"{split}_ngram_probs"])
+                                                 for i, split in enumerate(("val", "dev")))}
+
+
+def same_rows(path: Path, run, npz: Path):
+    """The saved scores of `path`, a run on the same rows as `run` (else a one-line exit)."""
+    other = saved_scores(path)
+    if not all(np.array_equal(run[key], other[key]) for key in ROWS):
+        sys.exit(f"{path}: its rows differ from {npz}'s (hint: both runs need the same languages, seed and "
+                 "validation size)")
+    return other
 
 
 def saved_scores(path: Path):
@@ -165,6 +182,9 @@ def main() -> None:
                         help="also n-gram models built otherwise, e.g. 1-3/1-6 (word and character n-gram lengths), "
                         "1-2/2-5/300000 (and the character n-grams kept per language), 1-2/2-5/200000/8 (and C); "
                         f"{DEFAULT_FEATURES} is the default")
+    parser.add_argument("--compare", nargs="*", type=Path, default=[], metavar="NPZ",
+                        help="other runs on the same rows (another recipe or seed): each one's encoder + n-grams, "
+                        "per language, as a column compared with the first run's per language (paired bootstrap)")
     parser.add_argument("--against-tfidf", action="store_true", help="also score brighter.py's TF-IDF + LR "
                         "baseline and compare each combination with it per language (paired bootstrap)")
     parser.add_argument("--seed", type=int, default=42, help="the brighter.py run's split seed (its validation "
@@ -175,7 +195,7 @@ def main() -> None:
     parser.add_argument("--no-results", action="store_true")
     opts = parser.parse_args()
     requested = {f"n-grams {spec}": spec for spec in opts.ngram_features if feature_spec(spec)}  # checked first
-    found, run = members(opts.npz, opts.frozen)
+    found, run = members(opts.npz, opts.frozen, opts.compare)
     combos = {"encoder + n-grams, 0.5 (one weight)": (["encoder", "n-grams"], (0.5, 0.5)),
               "encoder + n-grams, per language": (["encoder", "n-grams"], "per-language")}
     features = {**({f"n-grams {DEFAULT_FEATURES}": DEFAULT_FEATURES} if opts.refit_ngrams else {}), **requested}
@@ -186,6 +206,9 @@ def main() -> None:
         if opts.refit_ngrams:
             combos[f"encoder + {name} refitted on every row, per language"] = (["encoder", f"{name} refit"],
                                                                               "per-language")
+    for path in opts.compare:
+        combos[f"{path.stem}: encoder + n-grams, per language"] = ([f"encoder ({path.stem})",
+                                                                   f"n-grams ({path.stem})"], "per-language")
     if opts.frozen:
         combos.update({"frozen + n-grams, per language (head-only bundle)": (["frozen", "n-grams"], "per-language"),
                        "encoder + frozen + n-grams, pooled": (["encoder", "frozen", "n-grams"], "pooled"),

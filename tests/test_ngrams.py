@@ -126,7 +126,7 @@ def test_languages_fitted_in_parallel_processes_give_the_same_model(tickets, fit
     assert list(model.models) == ["en"] and "empty vocabulary" in model.skipped["xx"]
 
 
-def test_bundles_blend_by_default_and_tune_thresholds_on_the_blend(tiny_bundle):
+def test_bundles_blend_by_default_with_their_recorded_weight(tiny_bundle):
     clf = Classifier.load(tiny_bundle)
     assert clf.ngrams is not None and (tiny_bundle / NGRAMS_DIR / "index.json").is_file()
     texts, languages = ["I was charged twice for order 1234.", "Mi pedido no llegó"], ["en", "es"]

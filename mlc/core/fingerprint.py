@@ -7,6 +7,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from mlc.core.errors import DataError, FileAccessError
 
@@ -46,12 +47,12 @@ def files_digest(paths: Iterable[Path], root: Path) -> dict[str, str]:
     return {str(path.relative_to(root)): file_digest(path) for path in sorted(paths)}
 
 
-def inputs_digest(inputs: dict[str, str | None]) -> dict[str, dict[str, str] | None]:
+def inputs_digest(inputs: dict[str, Any]) -> dict[str, dict[str, str] | None]:
     """Per named input (a file or a folder): the digest of each file it is or holds (None: not a local path, e.g. a
-    hub data set)."""
+    hub data set, or not a path at all, e.g. a list of label names)."""
     found: dict[str, dict[str, str] | None] = {}
     for name, value in inputs.items():
-        path = Path(value) if value else None
+        path = Path(value) if value and isinstance(value, str | os.PathLike) else None
         if path is None or not path.exists():
             found[name] = None
             continue
