@@ -3,6 +3,7 @@ written (on a tiny model instead of the embedded one), and every link between th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -81,8 +82,10 @@ class _App:
 
     def __init__(self, command: str, folder: Path, env: dict) -> None:
         self.port, self.log = _free_port(), folder / "app.log"
+        # A session of its own: stop() ends the shell and the server it started together (terminating the shell
+        # alone would leave the server running after the test).
         self.process = subprocess.Popen(f"{command} --port {self.port}", shell=True, cwd=folder, env=env,
-                                        stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+                                        stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         import httpx
 
         deadline = time.time() + 180
@@ -98,7 +101,10 @@ class _App:
         raise AssertionError(f"{command} did not answer:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        self.process.terminate()
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(20)
 
 
